@@ -1,0 +1,289 @@
+/**
+ * The only code that speaks SQL about trades, bars and instruments.
+ *
+ * Writes go in bulk: one statement per batch unnests arrays into `trades` with
+ * `on conflict do nothing` (so replays and backfills never duplicate), and, where the bars are plain
+ * tables, folds exactly the rows that statement stored into `bars_1s`, `bars_1m` and `bars_5m`.
+ * On TimescaleDB the bars are continuous aggregates and the database maintains them.
+ */
+import type postgres from "postgres";
+import type { Bar, Timeframe, Trade, Venue } from "../domain.ts";
+
+export interface InstrumentSummary {
+  venue: Venue;
+  symbol: string;
+  firstTradeUs: number | null;
+  lastTradeUs: number | null;
+  tradeCount: number;
+}
+
+export interface BarQuery {
+  venue: Venue;
+  symbol: string;
+  timeframe: Timeframe;
+  /** Inclusive bucket start, microseconds. */
+  fromUs?: number;
+  /** Exclusive, microseconds. */
+  toUs?: number;
+  /** Most recent `limit` bars of the range, returned oldest first. */
+  limit?: number;
+}
+
+export interface TradeQuery {
+  venue: Venue;
+  symbol: string;
+  fromUs?: number;
+  toUs?: number;
+  /** Rows per page when streaming. Default 10,000. */
+  pageSize?: number;
+}
+
+export interface TradeStore {
+  /** Stores the trades not stored yet and returns exactly those, in the order given. */
+  insertTrades(trades: readonly Trade[]): Promise<Trade[]>;
+  instruments(): Promise<InstrumentSummary[]>;
+  bars(query: BarQuery): Promise<Bar[]>;
+  /** Streams stored trades in (time, trade id) order, page by page, without loading the range. */
+  trades(query: TradeQuery): AsyncIterable<Trade[]>;
+  lastTrade(venue: Venue, symbol: string): Promise<{ tradeId: number; timeUs: number } | null>;
+  /** Round trip to the database; throws when it is unreachable. */
+  ping(): Promise<void>;
+}
+
+const BAR_TABLES: Record<Timeframe, string> = { "1s": "bars_1s", "1m": "bars_1m", "5m": "bars_5m" };
+const BAR_WIDTHS: Record<Timeframe, string> = {
+  "1s": "1 second",
+  "1m": "1 minute",
+  "5m": "5 minutes",
+};
+
+export interface TradeStoreOptions {
+  /** True when bars are TimescaleDB continuous aggregates; false when this store maintains them. */
+  continuousAggregates: boolean;
+}
+
+export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions): TradeStore {
+  const foldIntoBars = (timeframe: Timeframe) =>
+    sql`
+    , ${sql(`fold_${timeframe}`)} as (
+      insert into ${sql(BAR_TABLES[timeframe])} as bar
+        (venue, symbol, bucket, open, high, low, close, volume, trades,
+         open_time, open_id, close_time, close_id)
+      select venue, symbol, date_bin(${BAR_WIDTHS[timeframe]}::interval, time, timestamptz 'epoch'),
+        (array_agg(price order by time, trade_id))[1], max(price), min(price),
+        (array_agg(price order by time desc, trade_id desc))[1], sum(qty), count(*),
+        min(time), (array_agg(trade_id order by time, trade_id))[1],
+        max(time), (array_agg(trade_id order by time desc, trade_id desc))[1]
+      from stored
+      group by 1, 2, 3
+      on conflict (venue, symbol, bucket) do update set
+        open = case when (excluded.open_time, excluded.open_id) < (bar.open_time, bar.open_id)
+          then excluded.open else bar.open end,
+        open_time = least(bar.open_time, excluded.open_time),
+        open_id = case when (excluded.open_time, excluded.open_id) < (bar.open_time, bar.open_id)
+          then excluded.open_id else bar.open_id end,
+        high = greatest(bar.high, excluded.high),
+        low = least(bar.low, excluded.low),
+        close = case when (excluded.close_time, excluded.close_id) > (bar.close_time, bar.close_id)
+          then excluded.close else bar.close end,
+        close_time = greatest(bar.close_time, excluded.close_time),
+        close_id = case when (excluded.close_time, excluded.close_id) > (bar.close_time, bar.close_id)
+          then excluded.close_id else bar.close_id end,
+        volume = bar.volume + excluded.volume,
+        trades = bar.trades + excluded.trades
+    )`;
+
+  const barFolds = options.continuousAggregates
+    ? sql``
+    : sql`${foldIntoBars("1s")} ${foldIntoBars("1m")} ${foldIntoBars("5m")}`;
+
+  async function insertTrades(trades: readonly Trade[]): Promise<Trade[]> {
+    if (trades.length === 0) return [];
+    const n = trades.length;
+    const venues = new Array<string>(n);
+    const symbols = new Array<string>(n);
+    const ids = new Array<number>(n);
+    const times = new Array<number>(n);
+    const prices = new Array<string>(n);
+    const quantities = new Array<string>(n);
+    const makers = new Array<string | null>(n);
+    const received = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const trade = trades[i];
+      venues[i] = trade.venue;
+      symbols[i] = trade.symbol;
+      ids[i] = trade.tradeId;
+      times[i] = trade.timeUs;
+      prices[i] = trade.price;
+      quantities[i] = trade.qty;
+      makers[i] = trade.buyerMaker === null ? null : String(trade.buyerMaker);
+      received[i] = trade.receivedAtUs;
+    }
+    const rows = await sql<{ i: number }[]>`
+      with input as (
+        select * from unnest(
+          ${venues}::text[], ${symbols}::text[], ${ids}::bigint[], ${times}::bigint[],
+          ${prices}::numeric[], ${quantities}::numeric[], ${makers}::text[]::boolean[], ${received}::bigint[]
+        ) with ordinality as u(venue, symbol, trade_id, time_us, price, qty, buyer_maker, received_us, i)
+      ), stored as (
+        insert into trades (venue, symbol, trade_id, time, price, qty, buyer_maker, received_at)
+        select venue, symbol, trade_id,
+          timestamptz 'epoch' + time_us * interval '1 microsecond',
+          price, qty, buyer_maker,
+          timestamptz 'epoch' + received_us * interval '1 microsecond'
+        from input
+        on conflict do nothing
+        returning venue, symbol, trade_id, time, price, qty
+      ) ${barFolds}
+      , counted as (
+        insert into instruments as known (venue, symbol, first_trade_time, last_trade_time, trade_count)
+        select venue, symbol, min(time), max(time), count(*) from stored group by venue, symbol
+        on conflict (venue, symbol) do update set
+          first_trade_time = least(known.first_trade_time, excluded.first_trade_time),
+          last_trade_time = greatest(known.last_trade_time, excluded.last_trade_time),
+          trade_count = known.trade_count + excluded.trade_count
+      )
+      select input.i::int as i from stored
+      join input using (venue, symbol, trade_id)
+      order by input.i`;
+    // A batch may carry the same trade twice: the join then names both copies; keep the first.
+    return dropRepeats(rows.map((row) => trades[row.i - 1]));
+  }
+
+  async function instruments(): Promise<InstrumentSummary[]> {
+    const rows = await sql<
+      {
+        venue: string;
+        symbol: string;
+        first_us: string | null;
+        last_us: string | null;
+        n: string;
+      }[]
+    >`
+      select venue, symbol,
+        (extract(epoch from first_trade_time) * 1e6)::bigint::text as first_us,
+        (extract(epoch from last_trade_time) * 1e6)::bigint::text as last_us,
+        trade_count::text as n
+      from instruments order by venue, symbol`;
+    return rows.map((row) => ({
+      venue: row.venue,
+      symbol: row.symbol,
+      firstTradeUs: row.first_us === null ? null : Number(row.first_us),
+      lastTradeUs: row.last_us === null ? null : Number(row.last_us),
+      tradeCount: Number(row.n),
+    }));
+  }
+
+  async function bars(query: BarQuery): Promise<Bar[]> {
+    const table = sql(BAR_TABLES[query.timeframe]);
+    const from = query.fromUs ?? null;
+    const to = query.toUs ?? null;
+    const limit = query.limit ?? null;
+    const rows = await sql<
+      {
+        t: string;
+        open: number;
+        high: number;
+        low: number;
+        close: number;
+        volume: number;
+        trades: number;
+      }[]
+    >`
+      select * from (
+        select (extract(epoch from bucket) * 1e6)::bigint::text as t,
+          open::float8 as open, high::float8 as high, low::float8 as low, close::float8 as close,
+          volume::float8 as volume, trades::int as trades
+        from ${table}
+        where venue = ${query.venue} and symbol = ${query.symbol}
+          and (${from}::bigint is null
+            or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
+          and (${to}::bigint is null
+            or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')
+        order by bucket desc
+        limit ${limit}
+      ) recent order by t::bigint`;
+    return rows.map((row) => ({
+      venue: query.venue,
+      symbol: query.symbol,
+      timeUs: Number(row.t),
+      open: row.open,
+      high: row.high,
+      low: row.low,
+      close: row.close,
+      volume: row.volume,
+      trades: row.trades,
+    }));
+  }
+
+  async function* tradesInRange(query: TradeQuery): AsyncIterable<Trade[]> {
+    const pageSize = query.pageSize ?? 10_000;
+    let afterTime = query.fromUs === undefined ? null : query.fromUs - 1;
+    let afterId = Number.MAX_SAFE_INTEGER;
+    const to = query.toUs ?? null;
+    while (true) {
+      const rows = await sql<
+        {
+          trade_id: string;
+          t: string;
+          r: string;
+          price: string;
+          qty: string;
+          buyer_maker: boolean | null;
+        }[]
+      >`
+        select trade_id::text, (extract(epoch from time) * 1e6)::bigint::text as t,
+          (extract(epoch from received_at) * 1e6)::bigint::text as r,
+          price::text, qty::text, buyer_maker
+        from trades
+        where venue = ${query.venue} and symbol = ${query.symbol}
+          and (${afterTime}::bigint is null
+            or (time, trade_id) > (timestamptz 'epoch' + ${afterTime}::bigint * interval '1 microsecond',
+              ${afterId}::bigint))
+          and (${to}::bigint is null or time < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')
+        order by time, trade_id
+        limit ${pageSize}`;
+      if (rows.length === 0) return;
+      const page = rows.map((row): Trade => ({
+        venue: query.venue,
+        symbol: query.symbol,
+        tradeId: Number(row.trade_id),
+        price: row.price,
+        qty: row.qty,
+        timeUs: Number(row.t),
+        receivedAtUs: Number(row.r),
+        buyerMaker: row.buyer_maker,
+      }));
+      yield page;
+      if (rows.length < pageSize) return;
+      const last = page[page.length - 1];
+      afterTime = last.timeUs;
+      afterId = last.tradeId;
+    }
+  }
+
+  async function lastTrade(venue: Venue, symbol: string) {
+    const [row] = await sql<{ trade_id: string; t: string }[]>`
+      select trade_id::text, (extract(epoch from time) * 1e6)::bigint::text as t
+      from trades where venue = ${venue} and symbol = ${symbol}
+      order by trade_id desc limit 1`;
+    return row ? { tradeId: Number(row.trade_id), timeUs: Number(row.t) } : null;
+  }
+
+  async function ping(): Promise<void> {
+    await sql`select 1`;
+  }
+
+  return { insertTrades, instruments, bars, trades: tradesInRange, lastTrade, ping };
+}
+
+/** Keeps the first of trades that repeat (venue, symbol, tradeId) within one batch. */
+function dropRepeats(trades: Trade[]): Trade[] {
+  const keys = new Set<string>();
+  return trades.filter((trade) => {
+    const key = `${trade.venue}\u0000${trade.symbol}\u0000${trade.tradeId}`;
+    if (keys.has(key)) return false;
+    keys.add(key);
+    return true;
+  });
+}
