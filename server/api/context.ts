@@ -1,0 +1,17 @@
+/**
+ * What every resolver receives: the store, the live pubsub and the live state, injected so that
+ * PGlite and PostgreSQL swap freely and tests can build a context of their own.
+ */
+import type { TradeStore } from "../store/trade_store.ts";
+import type { LiveBars } from "../bars/live_bars.ts";
+import type { LivePubSub } from "./pubsub.ts";
+
+export interface ApiContext {
+  store: TradeStore;
+  pubsub: LivePubSub;
+  liveBars: LiveBars;
+  /** The venue a bare symbol means: the configured feed's. */
+  defaultVenue: string;
+  /** Most points (bars, pair points) one response may carry. */
+  maxPointsPerResponse: number;
+}

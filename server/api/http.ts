@@ -1,0 +1,133 @@
+/**
+ * The HTTP surface on one port: `/graphql` (GraphQL over HTTP, GraphiQL on a browser GET, and the
+ * `graphql-transport-ws` WebSocket protocol on upgrade), `/healthz`, and the dashboard at `/`.
+ *
+ * graphql-ws's bundled Deno handler reads `socket.protocol`, which is empty on this Deno, and so
+ * rejects every socket; the socket is wired to graphql-ws's `makeServer` here with the protocol the
+ * client asked for.
+ */
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer } from "graphql-ws";
+import type { ExecutionArgs } from "graphql";
+import { schema } from "./schema.ts";
+import type { ApiContext } from "./context.ts";
+
+export interface HttpOptions {
+  context: ApiContext;
+  /** The `/healthz` document; `ok: false` answers 503. */
+  health: () => Promise<{ ok: boolean } & Record<string, unknown>>;
+  /** Serves the dashboard for paths other than /graphql and /healthz; null: 404. */
+  serveStatic?: (request: Request) => Promise<Response | null>;
+  /** Show GraphiQL on a browser GET of /graphql. Default true. */
+  graphiql?: boolean;
+}
+
+export interface HttpHandler {
+  handle(request: Request): Promise<Response>;
+  yoga: YogaServerInstance<Record<string, unknown>, ApiContext>;
+  /** Open graphql-ws sockets. */
+  socketCount(): number;
+  /** Closes every open subscription socket. */
+  closeSockets(): void;
+}
+
+export function createHttpHandler(options: HttpOptions): HttpHandler {
+  const yoga = createYoga<Record<string, unknown>, ApiContext>({
+    schema,
+    context: () => options.context,
+    graphqlEndpoint: "/graphql",
+    graphiql: options.graphiql === false ? false : {
+      title: "Pairs analytics",
+      subscriptionsProtocol: "WS",
+    },
+    landingPage: false,
+  });
+
+  const sockets = new Set<WebSocket>();
+  const wsServer = makeServer<Record<string, unknown>, { request: Request }>({
+    schema,
+    context: () => options.context,
+    onSubscribe: async (context, _id, payload) => {
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...context,
+        request: context.extra.request,
+        params: payload,
+      });
+      const args: ExecutionArgs = {
+        schema,
+        operationName: payload.operationName,
+        document: parse(payload.query),
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe },
+      };
+      const errors = validate(args.schema, args.document);
+      if (errors.length > 0) return errors;
+      return args;
+    },
+    execute: (args: ExecutionArgs) =>
+      (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+    subscribe: (args: ExecutionArgs) =>
+      (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+  });
+
+  function upgrade(request: Request): Response {
+    const offered = (request.headers.get("sec-websocket-protocol") ?? "")
+      .split(",").map((p) => p.trim());
+    if (!offered.includes(GRAPHQL_TRANSPORT_WS_PROTOCOL)) {
+      return new Response(
+        `WebSocket subscriptions need the "${GRAPHQL_TRANSPORT_WS_PROTOCOL}" subprotocol`,
+        { status: 400 },
+      );
+    }
+    const { socket, response } = Deno.upgradeWebSocket(request, {
+      protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
+      idleTimeout: 60,
+    });
+    let closed: (code?: number, reason?: string) => Promise<void> = () => Promise.resolve();
+    socket.onopen = () => {
+      sockets.add(socket);
+      closed = wsServer.opened({
+        protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
+        send: (data) => {
+          if (socket.readyState === WebSocket.OPEN) socket.send(data);
+        },
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (callback) => {
+          socket.onmessage = (event) => {
+            callback(String(event.data)).catch(() => socket.close(1011, "Internal server error"));
+          };
+        },
+      }, { request });
+    };
+    socket.onclose = (event) => {
+      sockets.delete(socket);
+      closed(event.code, event.reason);
+    };
+    socket.onerror = () => {};
+    return response;
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/graphql") {
+      if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(request);
+      return await yoga.fetch(request, {});
+    }
+    if (url.pathname === "/healthz") {
+      const report = await options.health();
+      return Response.json(report, { status: report.ok ? 200 : 503 });
+    }
+    const page = options.serveStatic ? await options.serveStatic(request) : null;
+    return page ?? new Response("Not found", { status: 404 });
+  }
+
+  return {
+    handle,
+    yoga,
+    socketCount: () => sockets.size,
+    closeSockets: () => {
+      for (const socket of sockets) socket.close(1001, "Server shutting down");
+    },
+  };
+}

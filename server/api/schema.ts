@@ -1,0 +1,11 @@
+/** The whole GraphQL schema: every domain file adds its types and fields to the builder. */
+import { lexicographicSortSchema, printSchema } from "graphql";
+import { builder } from "./builder.ts";
+import "./schema/market.ts";
+
+export const schema = builder.toSchema();
+
+/** The SDL committed as `schema.graphql`. */
+export function printedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

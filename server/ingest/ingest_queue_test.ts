@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import type { Trade } from "../domain.ts";
+import { createIngestQueue } from "./ingest_queue.ts";
+
+function trades(fromId: number, count: number): Trade[] {
+  return Array.from({ length: count }, (_, i) => ({
+    venue: "sim",
+    symbol: "AAA",
+    tradeId: fromId + i,
+    price: "1",
+    qty: "1",
+    timeUs: (fromId + i) * 1000,
+    receivedAtUs: (fromId + i) * 1000,
+    buyerMaker: null,
+  }));
+}
+
+Deno.test("trades are written in order, in batches no larger than maxBatch", async () => {
+  const written: number[][] = [];
+  const queue = createIngestQueue((batch) => {
+    written.push(batch.map((t) => t.tradeId));
+    return Promise.resolve(batch);
+  }, { maxBatch: 4 });
+  queue.push(trades(1, 3));
+  queue.push(trades(4, 7));
+  await queue.close();
+  assert.deepEqual(written.flat(), Array.from({ length: 10 }, (_, i) => i + 1));
+  assert.ok(written.every((batch) => batch.length <= 4));
+  assert.equal(queue.stats().stored, 10);
+});
+
+Deno.test("a failing database keeps the batch and writes it once it is back", async () => {
+  let failuresLeft = 3;
+  const written: number[] = [];
+  const errors: number[] = [];
+  const queue = createIngestQueue((batch) => {
+    if (failuresLeft-- > 0) return Promise.reject(new Error("connection refused"));
+    written.push(...batch.map((t) => t.tradeId));
+    return Promise.resolve(batch);
+  }, { retryDelayMs: 5, onWriteError: (_error, attempt) => errors.push(attempt) });
+  queue.push(trades(1, 5));
+  await queue.flush();
+  assert.deepEqual(written, [1, 2, 3, 4, 5]);
+  assert.deepEqual(errors, [1, 2, 3]);
+  assert.equal(queue.stats().failedWrites, 3);
+  assert.equal(queue.stats().retrying, false);
+  await queue.close();
+});
+
+Deno.test("a full queue asks the feed to pause and says when there is room again", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const queue = createIngestQueue(async (batch) => {
+    await gate;
+    return batch;
+  }, { capacity: 10, maxBatch: 100 });
+  assert.equal(queue.push(trades(1, 6)), true);
+  assert.equal(queue.push(trades(7, 6)), false, "12 queued is over the capacity of 10");
+  let roomAgain = false;
+  const ready = queue.ready().then(() => (roomAgain = true));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(roomAgain, false);
+  release();
+  await ready;
+  assert.equal(queue.stats().queued, 0);
+  await queue.close();
+});
+
+Deno.test("duplicates the database already had are counted, not reported as stored", async () => {
+  const seen: number[] = [];
+  const queue = createIngestQueue(
+    (batch) => Promise.resolve(batch.filter((t) => t.tradeId % 2 === 0)),
+    { onStored: (stored) => seen.push(...stored.map((t) => t.tradeId)) },
+  );
+  queue.push(trades(1, 6));
+  await queue.close();
+  assert.deepEqual(seen, [2, 4, 6]);
+  assert.equal(queue.stats().duplicates, 3);
+});
+
+Deno.test("closing flushes everything pushed before it, then refuses more", async () => {
+  const written: number[] = [];
+  const queue = createIngestQueue(async (batch) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    written.push(...batch.map((t) => t.tradeId));
+    return batch;
+  }, { maxBatch: 2, lingerMs: 50 });
+  queue.push(trades(1, 5));
+  await queue.close();
+  assert.deepEqual(written, [1, 2, 3, 4, 5]);
+  assert.throws(() => queue.push(trades(6, 1)), /closed/);
+});
