@@ -13,7 +13,10 @@ const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 const VENUE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
 /** Accepts ISO-8601 (with a zone, or UTC when none is given) or epoch milliseconds. */
-export function parseTimeArgument(name: string, value: string | null | undefined): number | undefined {
+export function parseTimeArgument(
+  name: string,
+  value: string | null | undefined,
+): number | undefined {
   if (value === null || value === undefined) return undefined;
   const text = value.trim();
   let ms: number;

@@ -8,5 +8,4 @@ export const builder = new SchemaBuilder<{
 }>({ defaultFieldNullability: false });
 
 builder.queryType({});
-builder.mutationType({});
 builder.subscriptionType({});

@@ -1,7 +1,13 @@
 /**
  * Market data: instruments, trades and OHLCV bars, as queries and live subscriptions.
  */
-import { type Bar, instrumentKey, isoFromMicros, type Timeframe, type Trade } from "../../domain.ts";
+import {
+  type Bar,
+  instrumentKey,
+  isoFromMicros,
+  type Timeframe,
+  type Trade,
+} from "../../domain.ts";
 import type { InstrumentSummary } from "../../store/trade_store.ts";
 import type { BarUpdate } from "../../bars/live_bars.ts";
 import { builder } from "../builder.ts";
@@ -104,7 +110,8 @@ builder.queryFields((t) => ({
   }),
   bars: t.field({
     type: [BarType],
-    description: "Bars of [from, to), oldest first; with limit, the most recent `limit` of the range.",
+    description:
+      "Bars of [from, to), oldest first; with limit, the most recent `limit` of the range.",
     args: {
       symbol: t.arg.string({ required: true }),
       venue: t.arg.string(),
@@ -153,7 +160,9 @@ builder.subscriptionFields((t) => ({
         return flatten(context.pubsub.subscribe("trades", ALL_INSTRUMENTS), () => true);
       }
       const venue = parseVenue(args.venue, context.defaultVenue);
-      const keys = new Set(args.symbols.map((s) => instrumentKey(venue, parseSymbol("symbols", s))));
+      const keys = new Set(
+        args.symbols.map((s) => instrumentKey(venue, parseSymbol("symbols", s))),
+      );
       if (keys.size === 1) {
         return flatten(context.pubsub.subscribe("trades", [...keys][0]), () => true);
       }
