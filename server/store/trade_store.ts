@@ -29,6 +29,31 @@ export interface BarQuery {
   limit?: number;
 }
 
+/** A bar read from a kline file; prices and volume are decimal strings as in the file. */
+export interface ImportedBar {
+  venue: Venue;
+  symbol: string;
+  /** The file's interval, e.g. `1m`. */
+  timeframe: string;
+  timeUs: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  trades: number | null;
+}
+
+interface BarRow {
+  t: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades: number;
+}
+
 export interface TradeQuery {
   venue: Venue;
   symbol: string;
@@ -41,6 +66,8 @@ export interface TradeQuery {
 export interface TradeStore {
   /** Stores the trades not stored yet and returns exactly those, in the order given. */
   insertTrades(trades: readonly Trade[]): Promise<Trade[]>;
+  /** Stores kline bars not stored yet; returns how many were new. */
+  insertImportedBars(bars: readonly ImportedBar[]): Promise<number>;
   instruments(): Promise<InstrumentSummary[]>;
   bars(query: BarQuery): Promise<Bar[]>;
   /** Streams stored trades in (time, trade id) order, page by page, without loading the range. */
@@ -179,28 +206,31 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     const from = query.fromUs ?? null;
     const to = query.toUs ?? null;
     const limit = query.limit ?? null;
-    const rows = await sql<
-      {
-        t: string;
-        open: number;
-        high: number;
-        low: number;
-        close: number;
-        volume: number;
-        trades: number;
-      }[]
-    >`
+    const inRange = sql`
+      (${from}::bigint is null
+        or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
+      and (${to}::bigint is null
+        or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')`;
+    // Trade-built bars, and imported kline bars for the buckets that have no trade-built bar.
+    const rows = await sql<BarRow[]>`
       select * from (
         select (extract(epoch from bucket) * 1e6)::bigint::text as t,
           open::float8 as open, high::float8 as high, low::float8 as low, close::float8 as close,
           volume::float8 as volume, trades::int as trades
         from ${table}
+        where venue = ${query.venue} and symbol = ${query.symbol} and ${inRange}
+        union all
+        select (extract(epoch from bucket) * 1e6)::bigint::text,
+          open::float8, high::float8, low::float8, close::float8, volume::float8,
+          coalesce(trades, 0)::int
+        from imported_bars imported
         where venue = ${query.venue} and symbol = ${query.symbol}
-          and (${from}::bigint is null
-            or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
-          and (${to}::bigint is null
-            or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')
-        order by bucket desc
+          and timeframe = ${query.timeframe} and ${inRange}
+          and not exists (
+            select 1 from ${table} built
+            where built.venue = imported.venue and built.symbol = imported.symbol
+              and built.bucket = imported.bucket)
+        order by 1 desc
         limit ${limit}
       ) recent order by t::bigint`;
     return rows.map((row) => ({
@@ -214,6 +244,36 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
       volume: row.volume,
       trades: row.trades,
     }));
+  }
+
+  async function insertImportedBars(bars: readonly ImportedBar[]): Promise<number> {
+    if (bars.length === 0) return 0;
+    const column = <K extends keyof ImportedBar>(key: K) => bars.map((bar) => bar[key]);
+    const [row] = await sql<{ stored: number }[]>`
+      with input as (
+        select * from unnest(
+          ${column("venue")}::text[], ${column("symbol")}::text[], ${column("timeframe")}::text[],
+          ${column("timeUs")}::bigint[], ${column("open")}::numeric[], ${column("high")}::numeric[],
+          ${column("low")}::numeric[], ${column("close")}::numeric[], ${
+      column("volume")
+    }::numeric[],
+          ${bars.map((bar) => bar.trades === null ? null : String(bar.trades))}::text[]::bigint[]
+        ) as u(venue, symbol, timeframe, time_us, open, high, low, close, volume, trades)
+      ), stored as (
+        insert into imported_bars
+          (venue, symbol, timeframe, bucket, open, high, low, close, volume, trades)
+        select venue, symbol, timeframe, timestamptz 'epoch' + time_us * interval '1 microsecond',
+          open, high, low, close, volume, trades
+        from input
+        on conflict do nothing
+        returning venue, symbol
+      ), known as (
+        insert into instruments (venue, symbol)
+        select distinct venue, symbol from stored
+        on conflict do nothing
+      )
+      select count(*)::int as stored from stored`;
+    return row.stored;
   }
 
   async function* tradesInRange(query: TradeQuery): AsyncIterable<Trade[]> {
@@ -274,7 +334,15 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     await sql`select 1`;
   }
 
-  return { insertTrades, instruments, bars, trades: tradesInRange, lastTrade, ping };
+  return {
+    insertTrades,
+    insertImportedBars,
+    instruments,
+    bars,
+    trades: tradesInRange,
+    lastTrade,
+    ping,
+  };
 }
 
 /** Keeps the first of trades that repeat (venue, symbol, tradeId) within one batch. */

@@ -112,3 +112,41 @@ async function refreshAggregates(sql: import("postgres").Sql) {
     await sql`call refresh_continuous_aggregate(${view}, null, null)`;
   }
 }
+
+databaseTest("imported kline bars fill the buckets that have no trade-built bar", async (db) => {
+  const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
+  const minute = 60_000_000;
+  const start = Date.UTC(2018, 5, 18, 4, 48) * 1000;
+  const kline = (i: number, close: string) => ({
+    venue: "binance-spot",
+    symbol: "BTCUSDT",
+    timeframe: "1m",
+    timeUs: start + i * minute,
+    open: "6500",
+    high: "6510",
+    low: "6490",
+    close,
+    volume: "12.5",
+    trades: null,
+  });
+  assert.equal(await store.insertImportedBars([kline(0, "6501"), kline(1, "6502")]), 2);
+  assert.equal(await store.insertImportedBars([kline(1, "6502")]), 0, "a re-import stores nothing");
+  await store.insertTrades([{
+    venue: "binance-spot",
+    symbol: "BTCUSDT",
+    tradeId: 1,
+    price: "6600",
+    qty: "1",
+    timeUs: start + minute + 5_000_000,
+    receivedAtUs: start + minute + 5_000_000,
+    buyerMaker: null,
+  }]);
+  if (db.migration.timescale) await refreshAggregates(db.sql);
+  const bars = await store.bars({ venue: "binance-spot", symbol: "BTCUSDT", timeframe: "1m" });
+  assert.deepEqual(bars.map((bar) => [bar.timeUs - start, bar.close, bar.trades]), [
+    [0, 6501, 0],
+    [minute, 6600, 1],
+  ]);
+  const instruments = await store.instruments();
+  assert.deepEqual(instruments.map((i) => `${i.venue}:${i.symbol}`), ["binance-spot:BTCUSDT"]);
+});
