@@ -54,7 +54,10 @@ export interface IngestQueue extends TradeSink {
 
 export type WriteBatch = (trades: Trade[]) => Promise<Trade[]>;
 
-export function createIngestQueue(write: WriteBatch, options: IngestQueueOptions = {}): IngestQueue {
+export function createIngestQueue(
+  write: WriteBatch,
+  options: IngestQueueOptions = {},
+): IngestQueue {
   const maxBatch = options.maxBatch ?? 5_000;
   const lingerMs = options.lingerMs ?? 2;
   const capacity = options.capacity ?? 500_000;
