@@ -36,6 +36,10 @@ export interface InstrumentHealth {
   rejected: number;
   backfilled: number;
   gaps: number;
+  /** Times the connection carrying this instrument was lost and replaced. */
+  reconnects?: number;
+  /** Ids received ahead of a missing one, waiting for it (reorder grace or backfill). */
+  held?: number;
 }
 
 export interface FeedHealth {
@@ -49,6 +53,14 @@ export interface FeedHealth {
   /** The last connection or protocol error, in words, e.g. "HTTP 451: Binance refuses this region". */
   lastError: string | null;
   instruments: InstrumentHealth[];
+  /** WebSocket connections in use (at most 200 streams each). */
+  connections?: number;
+  /** True while the sink is full and delivery waits for `sink.ready()`. */
+  paused?: boolean;
+  /** Messages that named no instrument and could not be parsed (e.g. broken JSON). */
+  unparsedMessages?: number;
+  /** The latest `X-MBX-USED-WEIGHT-1M` Binance reported for REST backfill. */
+  restUsedWeight1m?: number | null;
 }
 
 /** Where a feed delivers trades. `push` never blocks; it returns false when the receiver is full. */
