@@ -15,7 +15,7 @@ export interface DecompressOptions {
   maxDecompressedBytes?: number;
   /**
    * Refuse input whose decompressed size exceeds this multiple of the compressed bytes read so far,
-   * once past 16 MiB of output. Default 200: Binance CSV and NDJSON compress 5-20 fold, while a
+   * once past 16 MiB of output. Default 200: the recordings in shared/data compress 7-12 fold, while a
    * deflate bomb reaches about 1000 fold.
    */
   maxCompressionRatio?: number;

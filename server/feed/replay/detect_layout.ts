@@ -120,7 +120,7 @@ const NAMES = {
   id: ["id", "tradeid", "aggtradeid", "aggid"],
   buyerMaker: ["buyermaker", "isbuyermaker"],
   bestMatch: ["isbestmatch", "bestmatch"],
-  dumpOnly: ["quoteqty", "firsttradeid", "lasttradeid", "firstid", "lastid"],
+  dumpOnly: ["quoteqty", "baseqty", "firsttradeid", "lasttradeid", "firstid", "lastid"],
   openTime: ["opentime"],
   open: ["open"],
   high: ["high"],

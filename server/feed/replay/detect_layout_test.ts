@@ -71,6 +71,9 @@ Deno.test("headers name the columns in any order and any spelling of case and un
   assert.ok(futures.kind === "trades");
   assert.equal(futures.format, "binance-csv");
   assert.equal(futures.venue, "binance-futures");
+  const coinMargined = layoutOf("id,price,qty,base_qty,time,is_buyer_maker");
+  assert.ok(coinMargined.kind === "trades");
+  assert.equal(coinMargined.venue, "binance-futures");
   const spot = layoutOf("id,price,qty,quoteQty,time,isBuyerMaker,isBestMatch");
   assert.ok(spot.kind === "trades");
   assert.equal(spot.venue, "binance-spot");

@@ -77,6 +77,8 @@ export interface ReadRecordsOptions {
 
 /** Lines looked at before deciding the format; a header or a single row decides in practice. */
 const DETECTION_LINES = 5;
+/** Empty or rejected lines among the first readable ones stop the wait for more samples here. */
+const MAX_WAITING_LINES = 1000;
 
 /**
  * The records of `source`, a file path or a byte stream (an upload), in line order. Throws a
@@ -111,8 +113,9 @@ export async function* readRecords(
   let linesRead = 0;
   let format: ReplayFormat | null = null;
   let parse: LineParser | null = null;
-  // Lines read before the format is known; emptied once it is.
+  // Lines read before the format is known (from the first readable one on); emptied once it is.
   const waiting: SplitLine[] = [];
+  let waitingSamples = 0;
 
   const decide = () => {
     const sample = waiting.filter(isDetectionLine).slice(0, DETECTION_LINES);
@@ -133,8 +136,14 @@ export async function* readRecords(
           yield recordOf(line, parse);
           continue;
         }
+        // Empty or unreadable lines ahead of the first readable one need no format: out at once.
+        if (waiting.length === 0 && !isDetectionLine(line)) {
+          yield recordOf(line, null);
+          continue;
+        }
         waiting.push(line);
-        if (waiting.filter(isDetectionLine).length < DETECTION_LINES) continue;
+        if (isDetectionLine(line)) waitingSamples += 1;
+        if (waitingSamples < DETECTION_LINES && waiting.length < MAX_WAITING_LINES) continue;
         decide();
         for (const held of waiting.splice(0)) yield recordOf(held, parse);
       }

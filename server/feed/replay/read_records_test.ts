@@ -408,6 +408,14 @@ Deno.test("empty lines are ignored, each accounted for", async () => {
   ]);
 });
 
+Deno.test("many empty lines around the first rows do not hold up or break detection", async () => {
+  const text = "\n".repeat(5000) + "time,symbol,price,qty\n" + "\n".repeat(5000) +
+    "2024-03-01T00:00:00Z,BTCUSDT,1,1\n";
+  const records = await collect(streamOf(text, 4096));
+  assertEveryLineOnce(records, 10002);
+  assert.deepEqual(countKinds(records), { ignored: 10001, trade: 1 });
+});
+
 Deno.test("CRLF line endings and a byte-order mark are read as plain lines", async () => {
   const text =
     "\uFEFFopen_time,open,high,low,close,volume\r\n1529297280000,6412.5,6414.4,6410.55,6412.46,15.085915\r\n";
