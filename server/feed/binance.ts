@@ -33,7 +33,8 @@ import {
   tradeStreamUrls,
 } from "./binance_routes.ts";
 import { type BinanceRestOptions, createBinanceRest } from "./binance_rest.ts";
-import { createStreamConnection, nowMicros, type StreamConnection } from "./binance_connection.ts";
+import { createStreamConnection, type StreamConnection } from "./binance_connection.ts";
+import { nowMicros } from "./clock.ts";
 import {
   createTradeSequencer,
   type SequencedItem,

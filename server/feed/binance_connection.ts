@@ -9,6 +9,7 @@
  */
 import { type BackoffOptions, createBackoff } from "./backoff.ts";
 import type { StreamState } from "./feed.ts";
+import { nowMicros } from "./clock.ts";
 
 export interface StreamConnectionOptions {
   /** Every text message with its receipt time (microseconds); returns true when it carried a trade. */
@@ -58,11 +59,6 @@ interface SocketHandle {
   retired: boolean;
   error: string | null;
   closed: Promise<void>;
-}
-
-/** Microseconds since the epoch with sub-millisecond resolution. */
-export function nowMicros(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
 }
 
 export function createStreamConnection(
