@@ -153,7 +153,21 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
       instrument.lastTradeId = item.trade.tradeId;
       instrument.lastTradeAtUs = item.trade.receivedAtUs;
     }
-    if (trades.length > 0 && !sink.push(trades)) pause();
+    if (trades.length > 0 && !pushToSink(trades)) pause();
+  }
+
+  /** False when the sink is full. A sink that throws (e.g. closed during shutdown) is reported, not fatal. */
+  function pushToSink(trades: Trade[]): boolean {
+    try {
+      return sink.push(trades);
+    } catch (error) {
+      noteError(
+        `the sink refused ${trades.length} trades: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      return true;
+    }
   }
 
   /** The sink is full: deliver nothing until it has room, then release what waited and backfill what overflowed. */

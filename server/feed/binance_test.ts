@@ -525,3 +525,48 @@ Deno.test("the feed answers the server's pings, so a pinging server keeps the co
   assert.equal(feed.health().reconnects, 0);
   await harness.close();
 });
+
+Deno.test("a spot serverShutdown notice starts an overlapping replacement before the server closes", async () => {
+  const harness = await startHarness({ market: "spot", feed: { symbols: ["BTCUSDT"] } });
+  const { standin, recording, feed } = harness;
+  standin.publish([aggTradeEvent("BTCUSDT", 1)]);
+  await waitFor(() => recording.trades.length === 1, "the first trade");
+  standin.publish([{
+    stream: "btcusdt@aggTrade",
+    data: { e: "serverShutdown", E: 1_765_000_000_000 },
+  }]);
+  await waitFor(() => standin.connections.length === 2, "the replacement socket");
+  await wait(50);
+  standin.publish([aggTradeEvent("BTCUSDT", 2)]);
+  await waitFor(() => standin.connections[0].closedAtMs !== null, "the old socket to close");
+  assert.deepEqual(recording.idsOf("BTCUSDT"), [1, 2]);
+  assert.equal(feed.health().reconnects, 0);
+  await harness.close();
+});
+
+Deno.test("a sink that throws is reported in health instead of crashing the feed", async () => {
+  const standin = startBinanceStandin();
+  const logs: string[] = [];
+  const feed = createBinanceFeed("futures", {
+    symbols: ["BTCUSDT"],
+    sink: {
+      push() {
+        throw new Error("The ingest queue is closed; no more trades can be accepted");
+      },
+      ready: () => Promise.resolve(),
+    },
+    wsBaseUrl: standin.wsBaseUrl,
+    restBaseUrl: standin.restBaseUrl,
+    log: (line) => logs.push(line),
+  });
+  await feed.start();
+  await waitFor(() => feed.health().connected, "the connection");
+  standin.publish([aggTradeEvent("BTCUSDT", 1)]);
+  await waitFor(() => feed.health().lastError !== null, "the error");
+  assert.match(
+    feed.health().lastError ?? "",
+    /the sink refused 1 trades: The ingest queue is closed/,
+  );
+  await feed.stop();
+  await standin.close();
+});

@@ -52,6 +52,7 @@ export function createSimFeed(options: SimFeedOptions): Feed {
   let pair: SimPair | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let paused = false;
+  let lastError: string | null = null;
   let starting: Promise<void> | null = null;
   let stopped = false;
 
@@ -67,7 +68,17 @@ export function createSimFeed(options: SimFeedOptions): Feed {
       counter.lastTradeAtUs = now;
       counter.lastTradeId = trade.tradeId;
     }
-    if (!sink.push(trades)) {
+    let accepted: boolean;
+    try {
+      accepted = sink.push(trades);
+    } catch (error) {
+      // A sink closed during shutdown must not take the process down with it.
+      lastError = `the sink refused ${trades.length} trades: ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+      return;
+    }
+    if (!accepted) {
       paused = true;
       sink.ready().then(() => paused = false);
     }
@@ -121,7 +132,7 @@ export function createSimFeed(options: SimFeedOptions): Feed {
         url: null,
         connected: pair !== null && !stopped,
         reconnects: 0,
-        lastError: null,
+        lastError,
         instruments,
         paused,
       };
