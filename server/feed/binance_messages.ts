@@ -136,8 +136,7 @@ function parseTradeEvent(event: JsonObject, context: ParseContext): ParsedBinanc
  */
 export function parseBinanceRestTrade(
   row: unknown,
-  request: { symbol: string; stream: BinanceTradeStream },
-  context: ParseContext,
+  request: ParseContext & { symbol: string; stream: BinanceTradeStream },
 ): ParsedRestTrade {
   const where = `REST ${request.stream} row for ${request.symbol}`;
   if (!isObject(row)) {
@@ -178,7 +177,7 @@ export function parseBinanceRestTrade(
       timeField: "time",
       makerField: "isBuyerMaker",
     };
-  const parsed = fromFields(fields, names, context);
+  const parsed = fromFields(fields, names, request);
   if (parsed.kind === "trade") return parsed;
   if (parsed.kind === "rejected" && parsed.tradeId !== null) {
     return {

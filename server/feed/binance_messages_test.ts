@@ -164,7 +164,7 @@ Deno.test("REST aggTrades and historicalTrades rows become trades of the request
     m: true,
     M: true,
   };
-  const agg = parseBinanceRestTrade(aggRow, { symbol: "ETHBTC", stream: "aggTrade" }, context);
+  const agg = parseBinanceRestTrade(aggRow, { ...context, symbol: "ETHBTC", stream: "aggTrade" });
   assert.equal(agg.kind, "trade");
   assert.equal(agg.kind === "trade" && agg.trade.timeUs, 1498793709153000);
   assert.equal(agg.kind === "trade" && agg.trade.symbol, "ETHBTC");
@@ -177,7 +177,7 @@ Deno.test("REST aggTrades and historicalTrades rows become trades of the request
     isBuyerMaker: true,
     isBestMatch: true,
   };
-  const single = parseBinanceRestTrade(tradeRow, { symbol: "BNBBTC", stream: "trade" }, context);
+  const single = parseBinanceRestTrade(tradeRow, { ...context, symbol: "BNBBTC", stream: "trade" });
   assert.deepEqual(single.kind === "trade" && single.trade, {
     venue: "binance-futures",
     symbol: "BNBBTC",
@@ -189,13 +189,14 @@ Deno.test("REST aggTrades and historicalTrades rows become trades of the request
     buyerMaker: true,
   });
   const zero = parseBinanceRestTrade({ ...tradeRow, price: "0" }, {
+    ...context,
     symbol: "BNBBTC",
     stream: "trade",
-  }, context);
+  });
   assert.equal(zero.kind, "rejected");
   assert.equal(zero.tradeId, 28457);
   assert.throws(
-    () => parseBinanceRestTrade({ p: "1" }, { symbol: "BNBBTC", stream: "aggTrade" }, context),
+    () => parseBinanceRestTrade({ p: "1" }, { ...context, symbol: "BNBBTC", stream: "aggTrade" }),
     /Cannot parse REST aggTrade row for BNBBTC: trade without id of BNBBTC: "a" \(trade id\) is missing/,
   );
 });

@@ -185,7 +185,7 @@ export function createBinanceRest(
       }
       const receivedAtUs = Math.round(now() * 1000);
       const parsed = rows.map((row) =>
-        parseBinanceRestTrade(row, { symbol, stream }, { venue, receivedAtUs })
+        parseBinanceRestTrade(row, { venue, receivedAtUs, symbol, stream })
       );
       return parsed.filter((row) =>
         (row.kind === "trade" ? row.trade.tradeId : row.tradeId) >= fromId
