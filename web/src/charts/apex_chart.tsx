@@ -1,0 +1,122 @@
+/**
+ * One ApexCharts chart, created once when mounted and destroyed on cleanup. Series and annotations
+ * are fed to it by effects (`updateSeries`, `updateOptions`), at most a few times a second however
+ * often the data changes: re-creating a chart per update leaks, and redrawing per trade wastes the
+ * page. Zoom, pan and hover are on for every chart.
+ */
+import { createEffect, on, onCleanup, onMount, untrack } from "solid-js";
+import ApexCharts, { type ApexOptions } from "./apex.ts";
+import type { ThemeName } from "../state/theme.ts";
+
+export type ChartSeries = NonNullable<ApexOptions["series"]>;
+
+export interface ApexChartProps {
+  /** Options at creation (type, axes, colours); read once. */
+  options: ApexOptions;
+  series: ChartSeries;
+  annotations?: ApexOptions["annotations"];
+  theme: ThemeName;
+  height: number;
+  /** Names the chart for people (aria-label) and tests (data-chart). */
+  label: string;
+  /** Fewest ms between two redraws. Default 250. */
+  minRedrawMs?: number;
+}
+
+export function ApexChart(props: ApexChartProps) {
+  let element!: HTMLDivElement;
+
+  onMount(() => {
+    const chart = new ApexCharts(element, {
+      ...untrack(() => props.options),
+      chart: {
+        ...untrack(() => props.options.chart),
+        height: untrack(() => props.height),
+        background: "transparent",
+        animations: { enabled: false },
+        zoom: { enabled: true, ...untrack(() => props.options.chart?.zoom) },
+        toolbar: {
+          show: true,
+          tools: {
+            download: false,
+            selection: false,
+            zoom: true,
+            zoomin: true,
+            zoomout: true,
+            pan: true,
+            reset: true,
+          },
+        },
+      },
+      series: untrack(() => props.series),
+      annotations: untrack(() => props.annotations) ?? {},
+      theme: { mode: untrack(() => props.theme) },
+      tooltip: { enabled: true, ...untrack(() => props.options.tooltip) },
+    });
+    let disposed = false;
+    let ready: Promise<unknown> = chart.render().catch(reportChartError);
+    /** Chart calls run one after another, after the first render, and never after destroy. */
+    const enqueue = (call: () => Promise<unknown>) => {
+      ready = ready.then(() => disposed ? undefined : call()).catch(reportChartError);
+    };
+    const redraw = createRedrawQueue(untrack(() => props.minRedrawMs) ?? 250);
+
+    createEffect(on(() => props.series, (series) => {
+      redraw.schedule("series", () => enqueue(() => chart.updateSeries(series, false)));
+    }, { defer: true }));
+
+    createEffect(on(() => props.annotations, (annotations) => {
+      redraw.schedule(
+        "annotations",
+        () => enqueue(() => chart.updateOptions({ annotations: annotations ?? {} }, false, false)),
+      );
+    }, { defer: true }));
+
+    createEffect(on(() => props.theme, (mode) => {
+      enqueue(() => chart.updateOptions({ theme: { mode } }, false, false));
+    }, { defer: true }));
+
+    onCleanup(() => {
+      disposed = true;
+      redraw.cancel();
+      ready.then(() => chart.destroy()).catch(reportChartError);
+    });
+  });
+
+  return <div ref={element} class="chart" data-chart={props.label} aria-label={props.label} />;
+}
+
+function reportChartError(error: unknown) {
+  console.error("Chart update failed:", error);
+}
+
+/**
+ * Runs the latest job of each kind at most once per `minIntervalMs`: a burst of updates becomes
+ * one redraw with the newest data.
+ */
+function createRedrawQueue(minIntervalMs: number) {
+  const pending = new Map<string, () => void>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastRun = 0;
+
+  function flush() {
+    timer = undefined;
+    lastRun = performance.now();
+    const jobs = [...pending.values()];
+    pending.clear();
+    for (const job of jobs) job();
+  }
+
+  return {
+    schedule(kind: string, job: () => void) {
+      pending.set(kind, job);
+      if (timer !== undefined) return;
+      const wait = Math.max(0, lastRun + minIntervalMs - performance.now());
+      timer = setTimeout(flush, wait);
+    },
+    cancel() {
+      clearTimeout(timer);
+      pending.clear();
+    },
+  };
+}

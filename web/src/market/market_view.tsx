@@ -1,0 +1,243 @@
+/**
+ * Market: candlesticks and volume of one instrument with the forming bar moving live, the last
+ * price, stats of the loaded range and the trade rate, beside the instrument picker.
+ */
+import { createEffect, createMemo, Show } from "solid-js";
+import { ApexChart } from "../charts/apex_chart.tsx";
+import { PALETTE } from "../charts/chart_options.ts";
+import { TIMEFRAMES } from "../state/dashboard_params.ts";
+import { RangeField, Segmented } from "../ui/controls.tsx";
+import { formatNumber, formatPercent, formatPrice, formatTime } from "../ui/format.ts";
+import { EmptyState, ErrorList } from "../ui/messages.tsx";
+import type { ViewProps } from "../views.ts";
+import { type ChartBar, rangeStats } from "./bar_series.ts";
+import { InstrumentPicker } from "./instrument_picker.tsx";
+import { type BarSelection, createMarketBars, createTradeStream } from "./market_data.ts";
+
+export default function MarketView(props: ViewProps) {
+  const params = () => props.location.params();
+  const feedHealth = () => {
+    const poll = props.health();
+    return poll.kind === "report" ? poll.report.feed?.instruments ?? [] : [];
+  };
+
+  /** The chosen instrument, or the first with data (live ones first) when the URL names none. */
+  const instrument = createMemo(
+    () => {
+      const list = props.instruments.list();
+      const { symbol, venue } = params();
+      if (symbol) {
+        const match = list.find((i) => i.symbol === symbol && (!venue || i.venue === venue));
+        return match ?? { symbol, venue };
+      }
+      const live = list.find((i) =>
+        feedHealth().some((f) => f.venue === i.venue && f.symbol === i.symbol)
+      );
+      const first = live ?? list[0];
+      return first ? { symbol: first.symbol, venue: first.venue } : null;
+    },
+    null,
+    { equals: (a, b) => a?.symbol === b?.symbol && a?.venue === b?.venue },
+  );
+
+  // Write the default choice into the URL so the link names what is shown.
+  createEffect(() => {
+    const chosen = instrument();
+    if (chosen && !params().symbol) {
+      props.location.update({ symbol: chosen.symbol, venue: chosen.venue });
+    }
+  });
+
+  const selection = createMemo<BarSelection | null>(
+    () => {
+      const chosen = instrument();
+      if (!chosen) return null;
+      const { timeframe, from, to } = params();
+      return { symbol: chosen.symbol, venue: chosen.venue, timeframe, from, to };
+    },
+    null,
+    {
+      equals: (a, b) =>
+        a?.symbol === b?.symbol && a?.venue === b?.venue && a?.timeframe === b?.timeframe &&
+        a?.from === b?.from && a?.to === b?.to,
+    },
+  );
+
+  const market = createMarketBars(props.client, selection);
+  const trades = createTradeStream(props.client, instrument);
+  const stats = createMemo(() => rangeStats(market.bars()));
+  const lastPrice = () => trades.lastPrice() ?? market.bars().at(-1)?.close ?? null;
+
+  const candleSeries = createMemo(() => [{
+    name: instrument()?.symbol ?? "price",
+    data: market.bars().map((bar) => ({
+      x: bar.time,
+      y: [bar.open, bar.high, bar.low, bar.close],
+    })),
+  }]);
+  const volumeSeries = createMemo(() => [{
+    name: "volume",
+    data: market.bars().map((bar) => ({ x: bar.time, y: [0, bar.volume, 0, bar.volume] })),
+  }]);
+
+  return (
+    <div class="market-view" data-view="market">
+      <aside class="sidebar">
+        <h2>Instruments</h2>
+        <Show
+          when={props.instruments.list().length > 0}
+          fallback={
+            <Show when={props.instruments.loaded()}>
+              <EmptyState title="No instruments with data yet">
+                Start a feed (FEED=binance-futures or FEED=sim) or import a recorded file with
+                <code>deno task import FILE</code>; instruments appear here once trades are stored.
+              </EmptyState>
+            </Show>
+          }
+        >
+          <InstrumentPicker
+            instruments={props.instruments.list()}
+            feed={feedHealth()}
+            selected={instrument()}
+            onSelect={(chosen) =>
+              props.location.update({ symbol: chosen.symbol, venue: chosen.venue })}
+          />
+        </Show>
+        <ErrorList messages={props.instruments.errors()} />
+      </aside>
+
+      <section class="main-panel">
+        <div class="controls">
+          <Segmented
+            label="Timeframe"
+            options={TIMEFRAMES}
+            value={params().timeframe}
+            onChange={(timeframe) => props.location.update({ timeframe })}
+          />
+          <RangeField
+            from={params().from}
+            to={params().to}
+            onChange={(range) => props.location.update(range)}
+          />
+        </div>
+
+        <Show when={instrument()}>
+          {(chosen) => (
+            <div class="stats" data-testid="market-stats">
+              <div class="stat headline">
+                <span class="stat-label">{chosen().symbol} · {chosen().venue}</span>
+                <span class="stat-value" data-testid="last-price">{formatPrice(lastPrice())}</span>
+                <span class="stat-note">
+                  {market.live() ? "last price, live" : "close of the range"}
+                </span>
+              </div>
+              <div class="stat">
+                <span class="stat-label">High</span>
+                <span class="stat-value">{formatPrice(stats()?.high)}</span>
+              </div>
+              <div class="stat">
+                <span class="stat-label">Low</span>
+                <span class="stat-value">{formatPrice(stats()?.low)}</span>
+              </div>
+              <div class="stat">
+                <span class="stat-label">Change</span>
+                <span
+                  class="stat-value"
+                  classList={{ up: (stats()?.change ?? 0) > 0, down: (stats()?.change ?? 0) < 0 }}
+                >
+                  {formatPercent(stats()?.changeFraction)}
+                </span>
+                <span class="stat-note">{formatPrice(stats()?.change)}</span>
+              </div>
+              <div class="stat">
+                <span class="stat-label">Volume</span>
+                <span class="stat-value">{formatNumber(stats()?.volume, 3)}</span>
+                <span class="stat-note">
+                  {(stats()?.trades ?? 0).toLocaleString("en-US")} trades, {market.bars().length}
+                  {" "}
+                  bars
+                </span>
+              </div>
+              <div class="stat">
+                <span class="stat-label">Trades / s</span>
+                <span class="stat-value" data-testid="trade-rate">
+                  {formatNumber(trades.perSecond(), 1)}
+                </span>
+                <span class="stat-note">last 10 s</span>
+              </div>
+            </div>
+          )}
+        </Show>
+
+        <ErrorList messages={[...market.errors(), ...trades.errors()]} />
+
+        <Show when={instrument()}>
+          <div class="chart-card" data-testid="market-charts">
+            <ApexChart
+              label="candles"
+              height={380}
+              theme={props.theme}
+              series={candleSeries()}
+              options={{
+                chart: { id: "market-candles", group: "market", type: "candlestick" },
+                plotOptions: {
+                  candlestick: { colors: { upward: PALETTE.up, downward: PALETTE.down } },
+                },
+                xaxis: { type: "datetime", labels: { datetimeUTC: true } },
+                yaxis: {
+                  tooltip: { enabled: true },
+                  labels: { minWidth: 70, formatter: (value: number) => formatPrice(value) },
+                },
+                tooltip: { x: { format: "yyyy-MM-dd HH:mm:ss" } },
+                grid: { borderColor: "rgba(128,128,128,0.2)" },
+              }}
+            />
+            <ApexChart
+              label="volume"
+              height={150}
+              theme={props.theme}
+              series={volumeSeries()}
+              options={{
+                // Drawn as candles from 0 to the volume so that its time axis matches the
+                // candles above exactly (a bar chart pads its axis differently).
+                chart: { id: "market-volume", group: "market", type: "candlestick" },
+                plotOptions: {
+                  candlestick: {
+                    colors: { upward: PALETTE.volume, downward: PALETTE.volume },
+                    wick: { useFillColor: true },
+                  },
+                },
+                xaxis: { type: "datetime", labels: { datetimeUTC: true } },
+                yaxis: {
+                  min: 0,
+                  labels: { minWidth: 70, formatter: (value: number) => formatNumber(value, 2) },
+                },
+                tooltip: {
+                  custom: ({ dataPointIndex }: { dataPointIndex: number }) =>
+                    volumeTooltip(market.bars()[dataPointIndex]),
+                },
+                grid: { borderColor: "rgba(128,128,128,0.2)" },
+              }}
+            />
+            <Show
+              when={!market.loading() && market.bars().length === 0 && market.errors().length === 0}
+            >
+              <EmptyState title="No bars in this range">
+                {params().from || params().to
+                  ? "Choose another range, or press latest for the most recent bars."
+                  : "No trades are stored for this instrument and timeframe yet."}
+              </EmptyState>
+            </Show>
+          </div>
+        </Show>
+      </section>
+    </div>
+  );
+}
+
+function volumeTooltip(bar: ChartBar | undefined): string {
+  if (!bar) return "";
+  return `<div class="volume-tooltip">${formatTime(bar.time)}<br>volume <b>${
+    formatNumber(bar.volume, 4)
+  }</b><br>${bar.trades.toLocaleString("en-US")} trades</div>`;
+}
