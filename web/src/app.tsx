@@ -15,7 +15,9 @@ import { StatusPill } from "./ui/status_pill.tsx";
 
 const VIEW_PAGES = {
   market: { title: "Market", page: lazy(() => import("./market/market_view.tsx")) },
-} satisfies Partial<Record<View, unknown>>;
+  pair: { title: "Pair", page: lazy(() => import("./pair/pair_view.tsx")) },
+  scanner: { title: "Scanner", page: lazy(() => import("./scanner/scanner_view.tsx")) },
+} satisfies Record<View, unknown>;
 
 export function App() {
   const connection = createGraphqlConnection();
@@ -25,14 +27,14 @@ export function App() {
   const theme = createTheme();
   const instruments = createInstruments(connection.client);
   const status = createMemo(() => connectionStatus(connection.socketState(), health()));
-  const view = () => "market" as const;
+  const view = () => location.params().view;
 
   return (
     <div class="app">
       <header class="top-bar">
         <h1>Pairs analytics</h1>
         <nav class="views" aria-label="Views">
-          {(Object.keys(VIEW_PAGES) as (keyof typeof VIEW_PAGES)[]).map((name) => (
+          {(Object.keys(VIEW_PAGES) as View[]).map((name) => (
             <a
               href={location.href(name)}
               classList={{ active: view() === name }}

@@ -58,6 +58,8 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
   const client = new Client({
     url,
     requestPolicy: "network-only",
+    // POST keeps long pair inputs out of URLs and logs.
+    preferGetMethod: false,
     exchanges: [
       fetchExchange,
       subscriptionExchange({
