@@ -70,6 +70,7 @@ export function App() {
           instruments={instruments}
           health={health}
           theme={theme.theme()}
+          connections={connection.connections}
         />
       </main>
     </div>

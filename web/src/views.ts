@@ -12,4 +12,6 @@ export interface ViewProps {
   instruments: Instruments;
   health: Accessor<HealthPoll>;
   theme: ThemeName;
+  /** Changes when the live connection is re-established: reload what may have been missed. */
+  connections: Accessor<number>;
 }

@@ -12,6 +12,8 @@ import type { SocketState } from "../state/connection_status.ts";
 export interface GraphqlConnection {
   client: Client;
   socketState: Accessor<SocketState>;
+  /** Counts successful socket connections: a change after the first means live data may have been missed. */
+  connections: Accessor<number>;
   dispose(): void;
 }
 
@@ -26,6 +28,7 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
   const url = options.url ?? new URL("/graphql", location.href).href;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? 10_000;
   const [socketState, setSocketState] = createSignal<SocketState>("connecting");
+  const [connections, setConnections] = createSignal(0);
   let everConnected = false;
 
   const socket = createWebSocketClient({
@@ -48,6 +51,7 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
       connected: () => {
         everConnected = true;
         setSocketState("live");
+        setConnections((count) => count + 1);
       },
       closed: () => {
         if (everConnected) setSocketState("reconnecting");
@@ -72,5 +76,5 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
     ],
   });
 
-  return { client, socketState, dispose: () => void socket.dispose() };
+  return { client, socketState, connections, dispose: () => void socket.dispose() };
 }

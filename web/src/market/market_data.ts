@@ -24,6 +24,8 @@ export interface BarSelection {
   timeframe: Timeframe;
   from: string;
   to: string;
+  /** Socket connection count: a change reloads the history. */
+  connection: number;
 }
 
 export interface MarketBars {

@@ -53,14 +53,12 @@ export default function MarketView(props: ViewProps) {
       const chosen = instrument();
       if (!chosen) return null;
       const { timeframe, from, to } = params();
-      return { symbol: chosen.symbol, venue: chosen.venue, timeframe, from, to };
+      // A new connection after a drop reloads the history the stream may have missed.
+      const connection = props.connections();
+      return { symbol: chosen.symbol, venue: chosen.venue, timeframe, from, to, connection };
     },
     null,
-    {
-      equals: (a, b) =>
-        a?.symbol === b?.symbol && a?.venue === b?.venue && a?.timeframe === b?.timeframe &&
-        a?.from === b?.from && a?.to === b?.to,
-    },
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
 
   const market = createMarketBars(props.client, selection);

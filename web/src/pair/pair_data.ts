@@ -27,6 +27,12 @@ export interface PairInput {
   hedgeWindow: number;
 }
 
+export interface PairRequest {
+  input: PairInput;
+  /** Socket connection count: a change reloads the points the stream may have missed. */
+  connection: number;
+}
+
 /** Alias of each method in `PAIR_METHODS`. */
 export const METHOD_ALIASES: Record<HedgeMethod, string> = {
   OLS: "ols",
@@ -60,7 +66,7 @@ export interface PairDataOptions {
 
 export function createPairData(
   client: Client,
-  input: Accessor<PairInput | null>,
+  request: Accessor<PairRequest | null>,
   options: PairDataOptions = {},
 ): PairData {
   const cap = options.cap ?? 5000;
@@ -73,7 +79,8 @@ export function createPairData(
   const [methodErrors, setMethodErrors] = createSignal<string[]>([]);
   const [live, setLive] = createSignal(false);
 
-  createEffect(on(input, (chosen) => {
+  createEffect(on(request, (requested) => {
+    const chosen = requested?.input;
     setSummary(null);
     setPoints([]);
     setTotalPoints(0);

@@ -65,7 +65,16 @@ export default function PairView(props: ViewProps) {
     { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
 
-  const pair = createPairData(props.client, input);
+  const request = createMemo(
+    () => {
+      const chosen = input();
+      // A new connection after a drop reloads the points the stream may have missed.
+      return chosen && { input: chosen, connection: props.connections() };
+    },
+    null,
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+  const pair = createPairData(props.client, request);
   const points = () => pair.points();
   const latest = () => {
     const held = points();
