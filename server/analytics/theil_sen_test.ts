@@ -98,6 +98,41 @@ Deno.test("Theil-Sen at n = 20,002 has exactly the right rank among 200 million 
   );
 });
 
+Deno.test("prices on a line up to rounding are answered from a sample, still at the median rank", () => {
+  // 90% of the points lie exactly on y = 5x (0.1 / 0.01 ticks): millions of slopes within a few
+  // ulps of 5. With a small workLimit the sampled answer is used; here it is the exact median.
+  let state = 5;
+  const random = () => (state = (state * 16807) % 2147483647) / 2147483647;
+  const n = 5000;
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  let cents = 300_000;
+  for (let i = 0; i < n; i++) {
+    cents += Math.round((random() - 0.5) * 6);
+    x[i] = Number((cents / 100).toFixed(2));
+    const noise = random() < 0.1 ? Math.round((random() - 0.5) * 10) : 0;
+    y[i] = Number(((600_000 + 50 * (cents - 300_000) + noise) / 10).toFixed(1));
+  }
+  const slope = medianPairwiseSlope(y, x, { workLimit: 1000 });
+  let pairs = 0;
+  let below = 0;
+  let atOrBelow = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      if (!(x[i] > x[j])) continue;
+      const pairSlope = (y[i] - y[j]) / (x[i] - x[j]);
+      pairs++;
+      if (pairSlope < slope) below++;
+      if (pairSlope <= slope) atOrBelow++;
+    }
+  }
+  const rank = pairs % 2 === 1 ? (pairs + 1) / 2 : pairs / 2;
+  assert.ok(
+    below < rank && atOrBelow >= rank + (pairs % 2 === 1 ? 0 : 1),
+    `${below} ${atOrBelow} ${rank}`,
+  );
+});
+
 Deno.test("Theil-Sen at n = 100,000 takes well under a second", () => {
   const ticks = tickSeries(100_000, 5);
   medianPairwiseSlope(ticks.y.subarray(0, 20_000), ticks.x.subarray(0, 20_000));
