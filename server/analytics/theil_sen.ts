@@ -27,10 +27,10 @@
  * Ties. If more than `enumerationLimit` slopes fall in the final interval (many pairs with one and
  * the same slope), they are not stored: the rank is found by a few streaming passes that each count
  * around two sampled slope values and keep the part holding the rank. Only data lying on a line to
- * within rounding (more than `workLimit` slopes within ~1e-12 relative of the median, which no
- * market data produces) is answered from a random sample of those slopes instead, so a request
- * cannot take minutes: the result then lies in that ~1e-12-wide interval but may differ from
- * scipy's in the last digits.
+ * within rounding (more than `workLimit` slopes that the counting cannot tell apart, i.e. within a
+ * few η of the median, which market data does not produce) is answered from a random sample of
+ * those slopes instead, so a request cannot take minutes: the result then lies within a few η of
+ * scipy's (relative 1e-12 on typical prices) but need not be the same double.
  *
  * Expected O(n log n) time, O(n) memory (about 0.2 s at n = 100,000 on one core).
  */
