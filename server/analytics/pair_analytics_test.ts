@@ -7,8 +7,9 @@ import { computePairAnalytics, type PairSeries } from "./pair_analytics.ts";
 // statsmodels), scipy theilslopes, the Kalman recursion in numpy, pandas rolling z-score and
 // correlation, statsmodels adfuller(regression="c", autolag="AIC") on the non-null spread,
 // coint(trend="c", method="aeg", autolag="aic") and the half-life OLS. Datasets: Binance spot 1m
-// klines BTCUSDT~ETHUSDT and XRPUSDT~XRPBTC (2018-06-18), USD-M 1s bars BTCUSDT~ETHUSDT built
-// from ticks (2025-12-16), each in LOG and RAW, for all five hedge methods.
+// klines BTCUSDT~ETHUSDT and XRPUSDT~XRPBTC (2018-06-18), USD-M 1s and 1m bars BTCUSDT~ETHUSDT
+// built from ticks (2025-12-16, two sessions with gaps), each in LOG and RAW, for all five hedge
+// methods.
 const fixtures = realFixtures();
 
 function seriesOf(dataset: string): PairSeries {
