@@ -249,12 +249,12 @@ export function hedgeSeries(
   }
 }
 
-export function transformed(closes: Float64Array, transform: PriceTransform): Float64Array {
+function transformed(closes: Float64Array, transform: PriceTransform): Float64Array {
   return transform === "LOG" ? closes.map(Math.log) : closes.slice();
 }
 
 /** Log returns feed the correlation for both transforms, so every close must be positive. */
-export function checkPositiveCloses(series: PairSeries, transform: PriceTransform): void {
+function checkPositiveCloses(series: PairSeries, transform: PriceTransform): void {
   for (const leg of [series.base, series.quote]) {
     for (const bar of leg.bars) {
       if (bar.close > 0) continue;
@@ -268,7 +268,7 @@ export function checkPositiveCloses(series: PairSeries, transform: PriceTransfor
   }
 }
 
-export function checkWindow(name: string, window: number, available: number): void {
+function checkWindow(name: string, window: number, available: number): void {
   if (window > available) {
     throw new RangeError(`${name} ${window} is larger than the series (${available} points)`);
   }

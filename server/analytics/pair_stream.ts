@@ -96,7 +96,9 @@ export function createPairStream(options: PairStreamOptions): PairStream {
   /** Static methods: the fit on the lookback ending at the bucket `staticFitEndTime`. */
   let staticFit: Line | null = null;
   let staticFitEndTime = NaN;
+  /** Whether old buckets have been dropped; and whether the grid's first point went with them. */
   let trimmed = false;
+  let startTrimmed = false;
 
   for (const bar of mergedHistory(options.history)) placeBar(bar.leg, bar);
   refresh(0, true);
@@ -183,11 +185,11 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     for (let k = from; k <= last; k++) {
       y[k] = transform(close.base[k]);
       x[k] = transform(close.quote[k]);
-      const hasPrevious = k > start || (trimmed && k > 0);
+      const hasPrevious = k > start;
       returnY[k] = hasPrevious ? Math.log(close.base[k]) - Math.log(close.base[k - 1]) : NaN;
       returnX[k] = hasPrevious ? Math.log(close.quote[k]) - Math.log(close.quote[k - 1]) : NaN;
       if (method === "KALMAN") {
-        const previous = k === start && !trimmed ? KALMAN_START : kalman[k - 1]!;
+        const previous = k === start && !startTrimmed ? KALMAN_START : kalman[k - 1]!;
         const step = kalmanStep(previous, { y: y[k], x: x[k] }, {
           delta: settings.kalmanDelta,
           observationVariance: settings.kalmanR,
@@ -225,7 +227,7 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     hedge[k] = NaN;
     spread[k] = NaN;
     const first = k - hedgeWindow + 1;
-    if (first < (trimmed ? 0 : start)) return;
+    if (first < start) return;
     let moves = false;
     for (let i = first + 1; i <= k && !moves; i++) moves = x[i] !== x[first];
     if (!moves) return;
@@ -236,7 +238,7 @@ export function createPairStream(options: PairStreamOptions): PairStream {
 
   /** The static fit over the lookback ending at closed point c; remembered as the current fit. */
   function fitEndingAt(c: number): Line | null {
-    const first = Math.max(trimmed ? 0 : start, c - lookback + 1);
+    const first = Math.max(start, c - lookback + 1);
     const windowY = y.slice(first, c + 1);
     const windowX = x.slice(first, c + 1);
     const usable = windowX.some((value) => value !== windowX[0]) && windowX.length >= 3;
@@ -258,7 +260,7 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     const spreadBy = (i: number) => (y[i] - line.centreY) - line.slope * (x[i] - line.centreX);
     const windowSpreads = new Float64Array(zWindow);
     const first = k - zWindow + 1;
-    const available = first >= (trimmed ? 0 : start);
+    const available = first >= start;
     for (let i = 0; i < zWindow && available; i++) windowSpreads[i] = spreadBy(first + i);
     const zscore = available ? zScoreAt(windowSpreads, zWindow - 1, zWindow) : NaN;
     return point(k, line.slope, spreadBy(k), zscore);
@@ -276,9 +278,12 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     };
   }
 
-  /** Drops the oldest buckets once twice as many as needed are held: amortised O(1). */
+  /**
+   * Drops the oldest buckets once twice as many as needed are held (also while one leg has not
+   * traded yet): memory stays bounded, amortised O(1) per update.
+   */
   function trim(): void {
-    if (times.length <= 2 * retain || start < 0) return;
+    if (times.length <= 2 * retain) return;
     const drop = times.length - retain;
     for (
       const column of [
@@ -297,8 +302,11 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     ) column.splice(0, drop);
     kalman.splice(0, drop);
     points.splice(0, drop);
-    start = Math.max(0, start - drop);
-    finalizedThrough -= drop;
+    if (start >= 0) {
+      startTrimmed ||= drop > start;
+      start = Math.max(0, start - drop);
+    }
+    finalizedThrough = Math.max(-1, finalizedThrough - drop);
     trimmed = true;
   }
 }

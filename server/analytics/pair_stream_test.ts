@@ -36,26 +36,33 @@ function events(base: BarClose[], quote: BarClose[], quoteDelay = 0): BarEvent[]
   return all.sort((a, b) => a.at - b.at || Number(a.leg === "quote") - Number(b.leg === "quote"));
 }
 
+interface BatchSettings {
+  method: HedgeMethod;
+  priceTransform: PriceTransform;
+  barSeconds: number;
+  zWindow: number;
+  corrWindow: number;
+  hedgeWindow: number;
+  lookback: number;
+}
+
 /** What the batch computation says about bucket `timeUs`, on the history the stream has seen. */
 function batchPoint(
   seen: { base: BarClose[]; quote: BarClose[] },
   timeUs: number,
-  method: HedgeMethod,
-  priceTransform: PriceTransform,
-  barSeconds: number,
+  settings: BatchSettings,
 ): PairPoint | "no hedge" {
-  const options = { ...windows, method, priceTransform, barSeconds };
   const series = {
     base: { symbol: "BTCUSDT", bars: seen.base },
     quote: { symbol: "ETHUSDT", bars: seen.quote },
   };
-  if (method === "ROLLING_OLS" || method === "KALMAN") {
-    return computePairAnalytics(series, options).points.find((p) => p.timeUs === timeUs)!;
+  if (settings.method === "ROLLING_OLS" || settings.method === "KALMAN") {
+    return computePairAnalytics(series, settings).points.find((p) => p.timeUs === timeUs)!;
   }
   // Static methods: the `lookback` grid points ending at the bucket, as bars of both legs.
   const grid = alignPairGrid(series.base, series.quote);
   const end = grid.timesUs.indexOf(timeUs);
-  const first = Math.max(0, end - windows.lookback + 1);
+  const first = Math.max(0, end - settings.lookback + 1);
   const range = (closes: Float64Array) =>
     Array.from({ length: end - first + 1 }, (_, k) => ({
       timeUs: grid.timesUs[first + k],
@@ -65,7 +72,7 @@ function batchPoint(
     const result = computePairAnalytics({
       base: { symbol: "BTCUSDT", bars: range(grid.closeY) },
       quote: { symbol: "ETHUSDT", bars: range(grid.closeX) },
-    }, options);
+    }, settings);
     return result.points[result.n - 1];
   } catch (error) {
     if (error instanceof RangeError && /does not move/.test(error.message)) return "no hedge";
@@ -130,7 +137,7 @@ for (const { dataset, priceTransform, barSeconds, tail } of cases) {
       const lastHistory = Math.max(seen.base.at(-1)!.timeUs, seen.quote.at(-1)!.timeUs);
       assertSamePoint(
         stream.latest(),
-        batchPoint(seen, lastHistory, method, priceTransform, barSeconds),
+        batchPoint(seen, lastHistory, { ...windows, method, priceTransform, barSeconds }),
         "last history point",
       );
       let compared = 0;
@@ -143,7 +150,7 @@ for (const { dataset, priceTransform, barSeconds, tail } of cases) {
         previousClosed = closed.timeUs;
         assertSamePoint(
           closed,
-          batchPoint(seen, closed.timeUs, method, priceTransform, barSeconds),
+          batchPoint(seen, closed.timeUs, { ...windows, method, priceTransform, barSeconds }),
           `bucket ${closed.timeUs}`,
         );
         compared++;
@@ -175,7 +182,12 @@ Deno.test("bars of one symbol arriving late land in their buckets and the points
       if (compared++ % 5 !== 0) continue;
       assertSamePoint(
         closed,
-        batchPoint(seen, closed.timeUs, method, "LOG", 1),
+        batchPoint(seen, closed.timeUs, {
+          ...windows,
+          method,
+          priceTransform: "LOG",
+          barSeconds: 1,
+        }),
         `${method} ${closed.timeUs}`,
       );
     }
@@ -183,7 +195,7 @@ Deno.test("bars of one symbol arriving late land in their buckets and the points
     const closed = stream.lastClosed()!;
     assertSamePoint(
       closed,
-      batchPoint(seen, closed.timeUs, method, "LOG", 1),
+      batchPoint(seen, closed.timeUs, { ...windows, method, priceTransform: "LOG", barSeconds: 1 }),
       `${method} last closed`,
     );
   }
@@ -201,6 +213,47 @@ Deno.test("a stream with no common bucket yet has no point, then starts like the
   assert.equal(first?.timeUs, 120e6);
   assert.equal(first?.y, Math.log(60010));
   assert.equal(stream.lastClosed(), null);
+});
+
+Deno.test("a leg that trades only much later starts the grid then, as in the batch", () => {
+  // BTC alone for 2,000 buckets (far more than the stream keeps), then both.
+  const { base, quote } = legsOf("spot-1m-BTCUSDT-ETHUSDT");
+  const shift = (bar: BarClose, minutes: number) => ({
+    ...bar,
+    timeUs: bar.timeUs + minutes * 60e6,
+  });
+  const lonely = Array.from({ length: 2000 }, (_, i) => shift(base[i % 500], i - 2000 - (i % 500)));
+  for (const method of ["ROLLING_OLS", "KALMAN", "OLS"] as const) {
+    const seen = { base: [] as BarClose[], quote: [] as BarClose[] };
+    const stream = createPairStream({
+      zWindow: 10,
+      corrWindow: 10,
+      hedgeWindow: 20,
+      lookback: 40,
+      method,
+      barSeconds: 60,
+      history: { base: { symbol: "BTCUSDT", bars: [] }, quote: { symbol: "ETHUSDT", bars: [] } },
+    });
+    for (const bar of lonely) {
+      assert.equal(stream.update("base", bar), null);
+      seen.base.push(bar);
+    }
+    for (const event of events(base.slice(0, 200), quote.slice(0, 200))) {
+      feed(stream, event);
+      seen[event.leg].push(event.bar);
+    }
+    const closed = stream.lastClosed()!;
+    const batch = batchPoint(seen, closed.timeUs, {
+      zWindow: 10,
+      corrWindow: 10,
+      hedgeWindow: 20,
+      lookback: 40,
+      method,
+      priceTransform: "LOG",
+      barSeconds: 60,
+    });
+    assertSamePoint(closed, batch, method);
+  }
 });
 
 Deno.test("a live update per bar costs microseconds", () => {
