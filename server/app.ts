@@ -84,6 +84,8 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const queue = createIngestQueue((batch) => store.insertTrades(batch), {
     capacity: options.queueCapacity,
+    // PGlite is one session in this process; PostgreSQL overlaps two batches on two connections.
+    concurrency: db.kind === "postgres" ? 2 : 1,
     onStored: (stored) => {
       liveBars.add(stored);
       publishTrades(pubsub, stored);

@@ -60,8 +60,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (symbols.length === 0) throw new RangeError("SYMBOLS is empty: name at least one symbol");
-  if (feed === "sim" && symbols.length < 2) {
-    throw new RangeError("FEED=sim simulates a pair: SYMBOLS needs two symbols");
+  if (feed === "sim" && symbols.length !== 2) {
+    throw new RangeError("FEED=sim simulates one pair: SYMBOLS needs exactly two symbols");
   }
   const stream = text("BINANCE_STREAM") ?? "aggTrade";
   if (stream !== "aggTrade" && stream !== "trade") {

@@ -1,8 +1,8 @@
 /**
  * The bounded queue between the feeds and the database.
  *
- * Feeds push trades without waiting; one writer drains the queue in batches (up to `maxBatch` trades,
- * written as soon as the previous write has finished, after lingering `lingerMs` to gather more). When
+ * Feeds push trades without waiting; writers drain the queue in batches (up to `maxBatch` trades, a
+ * write starting as soon as a slot is free, after lingering `lingerMs` when idle to gather more). When
  * the database is slow the queue grows; when it reaches `capacity`, `push` answers false so the feed
  * pauses (and backfills later) instead of trades being dropped. When the database fails, the batch is
  * kept and retried with capped backoff: nothing received is lost while the process lives, and
@@ -22,6 +22,12 @@ export interface IngestQueueOptions {
   retryDelayMs?: number;
   /** Default 5,000. */
   maxRetryDelayMs?: number;
+  /**
+   * Writes in flight at once. Default 1. With more, the next batch is serialised while the database
+   * stores the previous one (PostgreSQL runs them on separate connections); stored trades are still
+   * handed to `onStored` in push order.
+   */
+  concurrency?: number;
   /** Called with the trades a write stored for the first time (not duplicates), in order. */
   onStored?: (stored: Trade[]) => void;
   /** Called when a write fails; the batch stays queued and is retried. */
@@ -64,14 +70,14 @@ export function createIngestQueue(
   const retryDelayMs = options.retryDelayMs ?? 100;
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
 
-  // A ring of chunks: pushing appends one array, draining slices from the head without copying all.
+  const concurrency = options.concurrency ?? 1;
+  // Pushed chunks not yet taken by a write; the head chunk is consumed from `headOffset`.
   const chunks: Trade[][] = [];
   let headOffset = 0;
+  /** Trades pushed and not yet written (waiting or in flight). */
   let queued = 0;
   let closed = false;
-  let writing: Promise<void> | null = null;
   let lingerTimer: ReturnType<typeof setTimeout> | null = null;
-  let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
   const rateWindow: { atMs: number; stored: number }[] = [];
@@ -83,6 +89,8 @@ export function createIngestQueue(
     retrying: false,
     lastError: null as string | null,
   };
+  /** Writes in flight, oldest first; results are handed on strictly in this order. */
+  const inFlight: { batch: Trade[]; stored: Trade[] | null }[] = [];
 
   function push(trades: Trade[]): boolean {
     if (closed) throw new Error("The ingest queue is closed; no more trades can be accepted");
@@ -114,47 +122,70 @@ export function createIngestQueue(
     return batch;
   }
 
+  /** Starts writes while there are trades waiting and a free slot; lingers when idle. */
   function schedule(): void {
-    if (writing !== null || lingerTimer !== null || retryTimer !== null || queued === 0) return;
-    lingerTimer = setTimeout(() => {
-      lingerTimer = null;
-      writing = drain().finally(() => {
-        writing = null;
-        if (queued === 0) release(idleWaiters, (list) => (idleWaiters = list));
-        schedule();
-      });
-    }, closed ? 0 : lingerMs);
+    if (chunks.length === 0 || inFlight.length >= concurrency) return;
+    if (inFlight.length === 0 && !closed && lingerMs > 0) {
+      if (lingerTimer !== null) return;
+      lingerTimer = setTimeout(() => {
+        lingerTimer = null;
+        startWrites();
+      }, lingerMs);
+      return;
+    }
+    startWrites();
   }
 
-  async function drain(): Promise<void> {
-    let attempt = 0;
-    let batch = takeBatch();
-    while (batch.length > 0) {
+  function startWrites(): void {
+    while (chunks.length > 0 && inFlight.length < concurrency) {
+      const entry: { batch: Trade[]; stored: Trade[] | null } = {
+        batch: takeBatch(),
+        stored: null,
+      };
+      inFlight.push(entry);
+      writeUntilStored(entry.batch).then((stored) => {
+        entry.stored = stored;
+        settle();
+      });
+    }
+  }
+
+  /** Hands on finished writes in the order they were started, then starts more. */
+  function settle(): void {
+    while (inFlight.length > 0 && inFlight[0].stored !== null) {
+      const { batch, stored } = inFlight.shift()! as { batch: Trade[]; stored: Trade[] };
+      totals.stored += stored.length;
+      totals.duplicates += batch.length - stored.length;
+      queued -= batch.length;
+      noteRate(stored.length);
+      if (queued < capacity) release(roomWaiters, (list) => (roomWaiters = list));
+      if (stored.length > 0) {
+        try {
+          options.onStored?.(stored);
+        } catch (error) {
+          options.onWriteError?.(error, 0);
+        }
+      }
+    }
+    schedule();
+    if (queued === 0 && inFlight.length === 0) release(idleWaiters, (list) => (idleWaiters = list));
+  }
+
+  /** Retries one batch with capped backoff until the database takes it. */
+  async function writeUntilStored(batch: Trade[]): Promise<Trade[]> {
+    for (let attempt = 1;; attempt++) {
       try {
         const stored = await write(batch);
         totals.writes += 1;
-        totals.stored += stored.length;
-        totals.duplicates += batch.length - stored.length;
         totals.retrying = false;
-        queued -= batch.length;
-        noteRate(stored.length);
-        if (queued < capacity) release(roomWaiters, (list) => (roomWaiters = list));
-        if (stored.length > 0) options.onStored?.(stored);
-        attempt = 0;
-        batch = takeBatch();
+        return stored;
       } catch (error) {
-        attempt += 1;
         totals.failedWrites += 1;
         totals.retrying = true;
         totals.lastError = error instanceof Error ? error.message : String(error);
         options.onWriteError?.(error, attempt);
         const delay = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1));
-        await new Promise<void>((resolve) => {
-          retryTimer = setTimeout(() => {
-            retryTimer = null;
-            resolve();
-          }, delay);
-        });
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
@@ -171,7 +202,7 @@ export function createIngestQueue(
   }
 
   function flush(): Promise<void> {
-    if (queued === 0 && writing === null) return Promise.resolve();
+    if (queued === 0 && inFlight.length === 0) return Promise.resolve();
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
@@ -180,8 +211,8 @@ export function createIngestQueue(
     if (lingerTimer !== null) {
       clearTimeout(lingerTimer);
       lingerTimer = null;
-      schedule();
     }
+    startWrites();
     await flush();
     release(roomWaiters, (list) => (roomWaiters = list));
   }

@@ -90,3 +90,23 @@ Deno.test("closing flushes everything pushed before it, then refuses more", asyn
   assert.deepEqual(written, [1, 2, 3, 4, 5]);
   assert.throws(() => queue.push(trades(6, 1)), /closed/);
 });
+
+Deno.test("with two writes in flight, stored trades are still handed on in push order", async () => {
+  const seen: number[] = [];
+  let calls = 0;
+  const queue = createIngestQueue(async (batch) => {
+    // The first batch is the slowest, so the second finishes first.
+    const delay = calls++ === 0 ? 30 : 1;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    return batch;
+  }, {
+    concurrency: 2,
+    maxBatch: 3,
+    lingerMs: 0,
+    onStored: (stored) => seen.push(...stored.map((t) => t.tradeId)),
+  });
+  queue.push(trades(1, 9));
+  await queue.close();
+  assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.ok(calls >= 3);
+});

@@ -90,19 +90,25 @@ export interface TradeStoreOptions {
 }
 
 export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions): TradeStore {
+  // The batch's stored trades are grouped once per second; the 1m and 5m folds roll those groups
+  // up, which is far cheaper than grouping every trade three times.
   const foldIntoBars = (timeframe: Timeframe) =>
     sql`
     , ${sql(`fold_${timeframe}`)} as (
       insert into ${sql(BAR_TABLES[timeframe])} as bar
         (venue, symbol, bucket, open, high, low, close, volume, trades,
          open_time, open_id, close_time, close_id)
-      select venue, symbol, date_bin(${BAR_WIDTHS[timeframe]}::interval, time, timestamptz 'epoch'),
-        (array_agg(price order by time, trade_id))[1], max(price), min(price),
-        (array_agg(price order by time desc, trade_id desc))[1], sum(qty), count(*),
-        min(time), (array_agg(trade_id order by time, trade_id))[1],
-        max(time), (array_agg(trade_id order by time desc, trade_id desc))[1]
-      from stored
+      select venue, symbol, date_bin(${
+      BAR_WIDTHS[timeframe]
+    }::interval, bucket, timestamptz 'epoch'),
+        (array_agg(open order by open_time, open_id))[1], max(high), min(low),
+        (array_agg(close order by close_time desc, close_id desc))[1], sum(volume), sum(trades),
+        min(open_time), (array_agg(open_id order by open_time, open_id))[1],
+        max(close_time), (array_agg(close_id order by close_time desc, close_id desc))[1]
+      from per_second
       group by 1, 2, 3
+      -- Concurrent batches lock bar rows in one global order, so they cannot deadlock.
+      order by 1, 2, 3
       on conflict (venue, symbol, bucket) do update set
         open = case when (excluded.open_time, excluded.open_id) < (bar.open_time, bar.open_id)
           then excluded.open else bar.open end,
@@ -120,9 +126,25 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
         trades = bar.trades + excluded.trades
     )`;
 
-  const barFolds = options.continuousAggregates
-    ? sql``
-    : sql`${foldIntoBars("1s")} ${foldIntoBars("1m")} ${foldIntoBars("5m")}`;
+  const barFolds = options.continuousAggregates ? sql`` : sql`
+    , per_second as (
+      -- min/max over numeric arrays compare element by element: (time, trade id, price) picks the
+      -- first and last trade of the second without sorting.
+      select venue, symbol, bucket,
+        first_trade[3] as open, high, low, last_trade[3] as close, volume, trades,
+        timestamptz 'epoch' + first_trade[1] * interval '1 second' as open_time,
+        first_trade[2]::bigint as open_id,
+        timestamptz 'epoch' + last_trade[1] * interval '1 second' as close_time,
+        last_trade[2]::bigint as close_id
+      from (
+        select venue, symbol, date_bin('1 second', time, timestamptz 'epoch') as bucket,
+          min(array[extract(epoch from time), trade_id, price]) as first_trade,
+          max(array[extract(epoch from time), trade_id, price]) as last_trade,
+          max(price) as high, min(price) as low, sum(qty) as volume, count(*) as trades
+        from stored
+        group by 1, 2, 3
+      ) grouped
+    ) ${foldIntoBars("1s")} ${foldIntoBars("1m")} ${foldIntoBars("5m")}`;
 
   async function insertTrades(trades: readonly Trade[]): Promise<Trade[]> {
     if (trades.length === 0) return [];
@@ -164,7 +186,8 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
       ) ${barFolds}
       , counted as (
         insert into instruments as known (venue, symbol, first_trade_time, last_trade_time, trade_count)
-        select venue, symbol, min(time), max(time), count(*) from stored group by venue, symbol
+        select venue, symbol, min(time), max(time), count(*) from stored
+        group by venue, symbol order by venue, symbol
         on conflict (venue, symbol) do update set
           first_trade_time = least(known.first_trade_time, excluded.first_trade_time),
           last_trade_time = greatest(known.last_trade_time, excluded.last_trade_time),

@@ -4,9 +4,8 @@
  * decompressor in small slices, so one slice of a zip bomb expands to at most a few MiB, and the
  * output is refused once it grows past the size or ratio limits.
  */
-// fflate is not in deno.json's import map (the lead engineer owns that file); pinned inline until it is.
-// deno-lint-ignore no-import-prefix
-import { Unzip, UnzipInflate } from "npm:fflate@0.8.3";
+
+import { Unzip, UnzipInflate } from "fflate";
 
 export type Compression = "none" | "gzip" | "zip";
 

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-// fflate is not in deno.json's import map (the lead engineer owns that file); pinned inline until it is.
-// deno-lint-ignore no-import-prefix
-import { zipSync } from "npm:fflate@0.8.3";
+import { zipSync } from "fflate";
 import { openDecompressed } from "./decompress.ts";
 
 function streamOf(bytes: Uint8Array, chunkBytes: number): ReadableStream<Uint8Array> {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-// fflate is not in deno.json's import map (the lead engineer owns that file); pinned inline until it is.
-// deno-lint-ignore no-import-prefix
-import { zipSync } from "npm:fflate@0.8.3";
+
+import { zipSync } from "fflate";
 import { readRecords, type ReadRecordsOptions } from "./read_records.ts";
 import type { ReplayRecord } from "./replay_record.ts";
 

@@ -1,0 +1,27 @@
+/**
+ * `deno task bench [name...]`: the benchmarks, one JSON object per line on stdout. Names: ingest.
+ * PostgreSQL figures need `BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) naming a server where test
+ * databases may be created.
+ */
+import { ingestBench } from "./bench/ingest_bench.ts";
+
+const postgresUrl = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL");
+const benches: Record<string, () => AsyncIterable<Record<string, unknown>>> = {
+  ingest: () => ingestBench({ postgresUrl, rows: Number(Deno.env.get("BENCH_ROWS") ?? 200_000) }),
+};
+
+const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
+for (const name of chosen) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`No bench "${name}"; choose from ${Object.keys(benches).join(", ")}`);
+    Deno.exit(2);
+  }
+  for await (const result of bench()) {
+    console.log(JSON.stringify({ ...result, machine: machine(), date: new Date().toISOString() }));
+  }
+}
+
+function machine(): string {
+  return `${navigator.hardwareConcurrency} cores, ${Deno.build.os}/${Deno.build.arch}, deno ${Deno.version.deno}`;
+}
