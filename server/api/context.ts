@@ -14,4 +14,6 @@ export interface ApiContext {
   defaultVenue: string;
   /** Most points (bars, pair points) one response may carry. */
   maxPointsPerResponse: number;
+  /** Loads shared by the fields of one request (aliases comparing hedge methods). */
+  requestCache?: Map<string, Promise<unknown>>;
 }

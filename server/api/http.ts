@@ -34,7 +34,7 @@ export interface HttpHandler {
 export function createHttpHandler(options: HttpOptions): HttpHandler {
   const yoga = createYoga<Record<string, unknown>, ApiContext>({
     schema,
-    context: () => options.context,
+    context: () => ({ ...options.context, requestCache: new Map() }),
     graphqlEndpoint: "/graphql",
     graphiql: options.graphiql === false ? false : {
       title: "Pairs analytics",
@@ -46,7 +46,6 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
   const sockets = new Set<WebSocket>();
   const wsServer = makeServer<Record<string, unknown>, { request: Request }>({
     schema,
-    context: () => options.context,
     onSubscribe: async (context, _id, payload) => {
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...context,

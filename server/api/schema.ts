@@ -2,6 +2,7 @@
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.ts";
 import "./schema/market.ts";
+import "./schema/pairs.ts";
 
 export const schema = builder.toSchema();
 

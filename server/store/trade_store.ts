@@ -9,6 +9,12 @@
 import type postgres from "postgres";
 import type { Bar, Timeframe, Trade, Venue } from "../domain.ts";
 
+/** A bucket start and its close. */
+export interface BarClose {
+  timeUs: number;
+  close: number;
+}
+
 export interface InstrumentSummary {
   venue: Venue;
   symbol: string;
@@ -66,6 +72,8 @@ export interface TradeQuery {
 export interface TradeStore {
   /** Stores the trades not stored yet and returns exactly those, in the order given. */
   insertTrades(trades: readonly Trade[]): Promise<Trade[]>;
+  /** Bucket starts and closes only (what pair analytics need), same rules as `bars`. */
+  closes(query: BarQuery): Promise<BarClose[]>;
   /** Stores kline bars not stored yet; returns how many were new. */
   insertImportedBars(bars: readonly ImportedBar[]): Promise<number>;
   instruments(): Promise<InstrumentSummary[]>;
@@ -269,6 +277,35 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     }));
   }
 
+  async function closes(query: BarQuery): Promise<BarClose[]> {
+    const table = sql(BAR_TABLES[query.timeframe]);
+    const from = query.fromUs ?? null;
+    const to = query.toUs ?? null;
+    const inRange = sql`
+      (${from}::bigint is null
+        or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
+      and (${to}::bigint is null
+        or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')`;
+    const rows = await sql<{ t: string; close: number }[]>`
+      select * from (
+        select (extract(epoch from bucket) * 1e6)::bigint::text as t, close::float8 as close
+        from ${table}
+        where venue = ${query.venue} and symbol = ${query.symbol} and ${inRange}
+        union all
+        select (extract(epoch from bucket) * 1e6)::bigint::text, close::float8
+        from imported_bars imported
+        where venue = ${query.venue} and symbol = ${query.symbol}
+          and timeframe = ${query.timeframe} and ${inRange}
+          and not exists (
+            select 1 from ${table} built
+            where built.venue = imported.venue and built.symbol = imported.symbol
+              and built.bucket = imported.bucket)
+        order by 1 desc
+        limit ${query.limit ?? null}
+      ) recent order by t::bigint`.values();
+    return rows.map((row) => ({ timeUs: Number(row[0]), close: row[1] as unknown as number }));
+  }
+
   async function insertImportedBars(bars: readonly ImportedBar[]): Promise<number> {
     if (bars.length === 0) return 0;
     const column = <K extends keyof ImportedBar>(key: K) => bars.map((bar) => bar[key]);
@@ -361,6 +398,7 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     insertTrades,
     insertImportedBars,
     instruments,
+    closes,
     bars,
     trades: tradesInRange,
     lastTrade,
