@@ -89,6 +89,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     onStored: (stored) => {
       liveBars.add(stored);
       publishTrades(pubsub, stored);
+      if (migration.timescale) {
+        let fromUs = Infinity;
+        let toUs = -Infinity;
+        for (const trade of stored) {
+          fromUs = Math.min(fromUs, trade.timeUs);
+          toUs = Math.max(toUs, trade.timeUs);
+        }
+        widenStoredRange(fromUs, toUs);
+      }
     },
     onWriteError: (error, attempt) => {
       if (attempt === 1 || attempt % 10 === 0) {
@@ -96,6 +105,29 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
     },
   });
+
+  // TimescaleDB: trades stored behind a materialized bucket (backfills) are folded in by refreshing
+  // the range they touched, a few seconds later, instead of waiting for the policies.
+  let storedRange: { fromUs: number; toUs: number } | null = null;
+  function widenStoredRange(fromUs: number, toUs: number): void {
+    storedRange = storedRange === null ? { fromUs, toUs } : {
+      fromUs: Math.min(storedRange.fromUs, fromUs),
+      toUs: Math.max(storedRange.toUs, toUs),
+    };
+  }
+  let refreshing = false;
+  const refresher = setInterval(() => {
+    if (refreshing || storedRange === null) return;
+    const range = storedRange;
+    storedRange = null;
+    refreshing = true;
+    store.refreshBars(range)
+      .catch((error) => {
+        log(`Bar refresh failed, will retry: ${error.message}`);
+        widenStoredRange(range.fromUs, range.toUs);
+      })
+      .finally(() => (refreshing = false));
+  }, 2_000);
 
   const lastStoredTrade: LastStoredTrade = (symbol) =>
     store.lastTrade(options.defaultVenue, symbol);
@@ -164,6 +196,7 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   async function close(closeOptions: { flushTimeoutMs?: number } = {}) {
     clearInterval(ticker);
+    clearInterval(refresher);
     if (feed) await feed.stop();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flushed = await Promise.race([

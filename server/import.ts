@@ -72,11 +72,8 @@ async function main(args: string[]): Promise<number> {
         failures += 1;
       }
     }
-    if (migration.timescale) {
-      for (const view of ["bars_1s", "bars_1m", "bars_5m"]) {
-        await db.sql`call refresh_continuous_aggregate(${view}, null, null)`;
-      }
-    }
+    // TimescaleDB: make the imported range visible in the bars now rather than at the next policy run.
+    await store.refreshBars(null);
   } finally {
     await db.close();
   }

@@ -7,7 +7,7 @@
  * On TimescaleDB the bars are continuous aggregates and the database maintains them.
  */
 import type postgres from "postgres";
-import type { Bar, Timeframe, Trade, Venue } from "../domain.ts";
+import { type Bar, type Timeframe, TIMEFRAME_MICROS, type Trade, type Venue } from "../domain.ts";
 
 /** A bucket start and its close. */
 export interface BarClose {
@@ -81,6 +81,12 @@ export interface TradeStore {
   /** Streams stored trades in (time, trade id) order, page by page, without loading the range. */
   trades(query: TradeQuery): AsyncIterable<Trade[]>;
   lastTrade(venue: Venue, symbol: string): Promise<{ tradeId: number; timeUs: number } | null>;
+  /**
+   * TimescaleDB only (elsewhere bars are always current): materializes the bars of a range, children
+   * before parents; null: everything. Trades stored behind a bucket already materialized (backfills,
+   * imports of older data) appear in the bars once this ran.
+   */
+  refreshBars(range: { fromUs: number; toUs: number } | null): Promise<void>;
   /** Round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
 }
@@ -386,8 +392,32 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     const [row] = await sql<{ trade_id: string; t: string }[]>`
       select trade_id::text, (extract(epoch from time) * 1e6)::bigint::text as t
       from trades where venue = ${venue} and symbol = ${symbol}
-      order by trade_id desc limit 1`;
+      order by time desc, trade_id desc limit 1`;
     return row ? { tradeId: Number(row.trade_id), timeUs: Number(row.t) } : null;
+  }
+
+  async function refreshBars(range: { fromUs: number; toUs: number } | null): Promise<void> {
+    if (!options.continuousAggregates) return;
+    const widest = TIMEFRAME_MICROS["5m"];
+    // Windows on whole 5-minute buckets: a refresh skips buckets only partly inside its window.
+    const from = range === null ? null : Math.floor(range.fromUs / widest) * widest;
+    const to = range === null ? null : (Math.floor(range.toUs / widest) + 1) * widest;
+    for (const view of ["bars_1s", "bars_1m", "bars_5m"]) {
+      for (let attempt = 1;; attempt++) {
+        try {
+          await sql`
+            call refresh_continuous_aggregate(${view},
+              ${from === null ? null : new Date(from / 1000)}::timestamptz,
+              ${to === null ? null : new Date(to / 1000)}::timestamptz,
+              options => '{"buckets_per_batch": 0}')`;
+          break;
+        } catch (error) {
+          // 55P03: a policy job is refreshing an overlapping range right now; try again shortly.
+          if ((error as { code?: string }).code !== "55P03" || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        }
+      }
+    }
   }
 
   async function ping(): Promise<void> {
@@ -402,6 +432,7 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     bars,
     trades: tradesInRange,
     lastTrade,
+    refreshBars,
     ping,
   };
 }

@@ -49,7 +49,7 @@ databaseTest(
     assert.deepEqual(second.map((t) => t.tradeId), [2, 3, 4, 5]);
     const third = await store.insertTrades([TRADES[0], TRADES[1]]);
     assert.deepEqual(third.map((t) => t.tradeId), [1]);
-    if (db.migration.timescale) await refreshAggregates(db.sql);
+    await store.refreshBars(null);
 
     for (const timeframe of ["1s", "1m", "5m"] as const) {
       const stored = await store.bars({ venue: "binance-futures", symbol: "BTCUSDT", timeframe });
@@ -69,7 +69,7 @@ databaseTest(
 databaseTest("bars with a limit return the most recent ones, oldest first", async (db) => {
   const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
   await store.insertTrades(TRADES);
-  if (db.migration.timescale) await refreshAggregates(db.sql);
+  await store.refreshBars(null);
   const recent = await store.bars({
     venue: "binance-futures",
     symbol: "BTCUSDT",
@@ -105,48 +105,4 @@ databaseTest("stored trades stream back in (time, id) order, page by page", asyn
 databaseTest("a trade with a zero price is refused by the database itself", async (db) => {
   const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
   await assert.rejects(store.insertTrades([trade(9, 0, "0", "1")]), /check constraint/);
-});
-
-async function refreshAggregates(sql: import("postgres").Sql) {
-  for (const view of ["bars_1s", "bars_1m", "bars_5m"]) {
-    await sql`call refresh_continuous_aggregate(${view}, null, null)`;
-  }
-}
-
-databaseTest("imported kline bars fill the buckets that have no trade-built bar", async (db) => {
-  const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
-  const minute = 60_000_000;
-  const start = Date.UTC(2018, 5, 18, 4, 48) * 1000;
-  const kline = (i: number, close: string) => ({
-    venue: "binance-spot",
-    symbol: "BTCUSDT",
-    timeframe: "1m",
-    timeUs: start + i * minute,
-    open: "6500",
-    high: "6510",
-    low: "6490",
-    close,
-    volume: "12.5",
-    trades: null,
-  });
-  assert.equal(await store.insertImportedBars([kline(0, "6501"), kline(1, "6502")]), 2);
-  assert.equal(await store.insertImportedBars([kline(1, "6502")]), 0, "a re-import stores nothing");
-  await store.insertTrades([{
-    venue: "binance-spot",
-    symbol: "BTCUSDT",
-    tradeId: 1,
-    price: "6600",
-    qty: "1",
-    timeUs: start + minute + 5_000_000,
-    receivedAtUs: start + minute + 5_000_000,
-    buyerMaker: null,
-  }]);
-  if (db.migration.timescale) await refreshAggregates(db.sql);
-  const bars = await store.bars({ venue: "binance-spot", symbol: "BTCUSDT", timeframe: "1m" });
-  assert.deepEqual(bars.map((bar) => [bar.timeUs - start, bar.close, bar.trades]), [
-    [0, 6501, 0],
-    [minute, 6600, 1],
-  ]);
-  const instruments = await store.instruments();
-  assert.deepEqual(instruments.map((i) => `${i.venue}:${i.symbol}`), ["binance-spot:BTCUSDT"]);
 });
