@@ -17,7 +17,8 @@ Deno.test({
     const browser = await openBrowser();
     try {
       const recorded = await readRecordedTrades("usdm-btcusdt-ethusdt-2024-08-08.ndjson.gz");
-      server.app.queue.push(shiftTrades(recorded, Date.now() * 1000 - 2_000_000));
+      const trades = shiftTrades(recorded, Date.now() * 1000 - 2_000_000);
+      server.app.queue.push(trades);
       await server.app.queue.flush();
       const { page } = browser;
       await page.goto(`${server.baseUrl}/pair?base=BTCUSDT&quote=ETHUSDT&tf=S1&z=30`);
@@ -28,7 +29,7 @@ Deno.test({
       assert.deepEqual(methods, ["OLS", "Huber", "Theil-Sen", "Rolling OLS", "Kalman"]);
 
       const reading = page.getByTestId("pair-reading");
-      await reading.getByText(/cointegrated at 5%/).waitFor({ timeout: 20_000 });
+      await reading.getByText(/cointegrated at 5%/).first().waitFor({ timeout: 20_000 });
       const words = await reading.textContent() ?? "";
       assert.match(words, /Engle-Granger p [=<] /);
       assert.match(words, /ADF on the spread: statistic/);
@@ -41,6 +42,23 @@ Deno.test({
       }
       await page.waitForTimeout(500);
       await browser.screenshot("pair");
+
+      // New trades of both legs in a later second: pairStream brings the new point.
+      const count = page.getByTestId("pair-point-count");
+      const held = Number(
+        (await count.textContent())!.match(/^([\d,]+) points/)![1].replace(",", ""),
+      );
+      assert.match(await count.textContent() ?? "", /following live/);
+      const nowUs = Date.now() * 1000;
+      const newest = (symbol: string) => trades.findLast((trade) => trade.symbol === symbol)!;
+      server.app.queue.push(["BTCUSDT", "ETHUSDT"].map((symbol) => ({
+        ...newest(symbol),
+        tradeId: newest(symbol).tradeId + 1,
+        timeUs: nowUs,
+        receivedAtUs: nowUs,
+      })));
+      await count.filter({ hasText: new RegExp(`^${(held + 1).toLocaleString("en-US")} points`) })
+        .waitFor({ timeout: 5_000 });
 
       await page.getByTestId("pair-method").selectOption("KALMAN");
       await page.waitForURL(/method=KALMAN/);

@@ -223,12 +223,13 @@ export default function PairView(props: ViewProps) {
         <ErrorList messages={pair.errors()} />
         <div class="pair-grid">
           <div class="pair-charts" data-testid="pair-charts">
-            <Show when={pair.totalPoints() > points().length && !pair.live()}>
-              <small>
-                Showing the newest {points().length.toLocaleString("en-US")} of{" "}
-                {pair.totalPoints().toLocaleString("en-US")} points.
-              </small>
-            </Show>
+            <small data-testid="pair-point-count">
+              {points().length.toLocaleString("en-US")} points
+              {pair.totalPoints() > points().length
+                ? ` (the newest of ${pair.totalPoints().toLocaleString("en-US")})`
+                : ""}
+              {pair.live() ? " · following live" : ""}
+            </small>
             <div class="chart-card">
               <p class="chart-title">Prices rebased to 100</p>
               <ApexChart
