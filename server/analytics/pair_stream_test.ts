@@ -256,32 +256,6 @@ Deno.test("a leg that trades only much later starts the grid then, as in the bat
   }
 });
 
-Deno.test("a live update per bar costs microseconds", () => {
-  const { base, quote } = legsOf("spot-1m-BTCUSDT-ETHUSDT");
-  for (const method of methods) {
-    const stream = createPairStream({
-      zWindow: 60,
-      corrWindow: 60,
-      hedgeWindow: 100,
-      lookback: 500,
-      method,
-      barSeconds: 60,
-      history: {
-        base: { symbol: "BTCUSDT", bars: base.slice(0, 500) },
-        quote: { symbol: "ETHUSDT", bars: quote.slice(0, 500) },
-      },
-    });
-    const live = events(base.slice(500), quote.slice(500));
-    const started = performance.now();
-    for (const event of live) feed(stream, event);
-    const micros = ((performance.now() - started) * 1000) / (2 * live.length);
-    console.log(
-      `pair stream ${method}: ${micros.toFixed(1)} µs per update (lookback 500, windows 60/60/100)`,
-    );
-    assert.ok(micros < 20_000);
-  }
-});
-
 Deno.test("bad live bars are refused with the symbol and the times", () => {
   const stream = createPairStream({
     barSeconds: 60,
