@@ -87,6 +87,51 @@ databaseTest("bars with a limit return the most recent ones, oldest first", asyn
   assert.deepEqual(ranged.map((bar) => bar.timeUs), [T0 + 1_000_000]);
 });
 
+databaseTest(
+  "closes are the bars' closes, imported klines filling buckets without trades",
+  async (db) => {
+    const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
+    await store.insertTrades(TRADES);
+    await store.refreshBars(null);
+    // One kline on a bucket that has trades (the trades win) and two on buckets without any.
+    const kline = (offsetSeconds: number, close: string) => ({
+      venue: "binance-futures",
+      symbol: "BTCUSDT",
+      timeframe: "1s",
+      timeUs: T0 + offsetSeconds * 1_000_000,
+      open: close,
+      high: close,
+      low: close,
+      close,
+      volume: "1",
+      trades: 1,
+    });
+    await store.insertImportedBars([
+      kline(-3, "59990.25"),
+      kline(1, "1.5"),
+      kline(30, "60005.125"),
+    ]);
+    const query = { venue: "binance-futures", symbol: "BTCUSDT", timeframe: "1s" } as const;
+    const fromTrades = referenceBars(TRADES, "1s").map((bar) => ({
+      timeUs: bar.timeUs,
+      close: bar.close,
+    }));
+    const all = [
+      { timeUs: T0 - 3_000_000, close: 59990.25 },
+      ...fromTrades.slice(0, 3),
+      { timeUs: T0 + 30_000_000, close: 60005.125 },
+      fromTrades[3],
+    ];
+    assert.deepEqual(await store.closes(query), all);
+    assert.deepEqual(await store.closes({ ...query, limit: 3 }), all.slice(-3));
+    assert.deepEqual(
+      await store.closes({ ...query, fromUs: T0 - 3_000_000, toUs: T0 + 2_000_000 }),
+      all.slice(0, 3),
+    );
+    assert.deepEqual(await store.closes({ ...query, symbol: "ETHUSDT" }), []);
+  },
+);
+
 databaseTest("stored trades stream back in (time, id) order, page by page", async (db) => {
   const store = createTradeStore(db.sql, { continuousAggregates: db.migration.timescale });
   await store.insertTrades([...TRADES].reverse());
