@@ -1,13 +1,19 @@
 /**
- * `deno task bench [name...]`: the benchmarks, one JSON object per line on stdout. Names: ingest.
+ * `deno task bench [name...]`: the benchmarks, one JSON object per line on stdout. Names: ingest,
+ * analytics (pair analytics in process, against Python, over GraphQL, and pairStream's figures),
+ * pairStream.
  * PostgreSQL figures need `BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) naming a server where test
  * databases may be created.
  */
+import { analyticsBench } from "./bench/analytics_bench.ts";
 import { ingestBench } from "./bench/ingest_bench.ts";
+import { benchPairStream } from "./bench/pair_stream_bench.ts";
 
 const postgresUrl = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL");
 const benches: Record<string, () => AsyncIterable<Record<string, unknown>>> = {
   ingest: () => ingestBench({ postgresUrl, rows: Number(Deno.env.get("BENCH_ROWS") ?? 200_000) }),
+  analytics: () => analyticsBench({ postgresUrl }),
+  pairStream: () => benchPairStream(),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
