@@ -138,7 +138,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     let database: Record<string, unknown>;
     try {
       const started = performance.now();
-      await store.ping();
+      // A health check must answer even when the database does not.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        store.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no answer within 2 s")), 2_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       database = {
         ok: true,
         kind: db.kind,

@@ -11,10 +11,13 @@ async function main(): Promise<void> {
   const config = readConfig(Deno.env.toObject());
   const venue = venueOfFeed(config.feed);
   const web = createWebAssets({});
-  try {
-    await web.ensureBuilt();
-  } catch (error) {
-    console.error(`The dashboard could not be built; the API still runs: ${String(error)}`);
+  // WEB_BUILD=off serves the existing build as it is (tests, read-only deployments).
+  if (Deno.env.get("WEB_BUILD") !== "off") {
+    try {
+      await web.ensureBuilt();
+    } catch (error) {
+      console.error(`The dashboard could not be built; the API still runs: ${String(error)}`);
+    }
   }
   const app = await createApp({
     databaseUrl: config.databaseUrl,

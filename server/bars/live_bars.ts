@@ -11,8 +11,8 @@ import {
   type Bar,
   bucketStart,
   instrumentKey,
-  TIMEFRAME_MICROS,
   type Timeframe,
+  TIMEFRAME_MICROS,
   TIMEFRAMES,
   type Trade,
 } from "../domain.ts";

@@ -92,6 +92,8 @@ interface Instrument {
   lastTradeAtUs: number | null;
   lastTradeId: number | null;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Without stored history: when the sequence starts (see `TradeSequencer.begin`). */
+  startTimer: ReturnType<typeof setTimeout> | undefined;
   backfill: Promise<void> | null;
   /** Set when the whole history after the last delivered id must be read (startup, reconnect, overflow). */
   catchUpWanted: boolean;
@@ -138,8 +140,8 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
   }
 
   /** Hands the contiguous run after the last delivered id to the sink, unless the sink is full. */
-  function release(instrument: Instrument): void {
-    if (paused || isStopped) return;
+  function release(instrument: Instrument, final = false): void {
+    if ((paused || isStopped) && !final) return;
     const ready = instrument.sequencer.takeReady();
     if (ready.length === 0) return;
     const trades: Trade[] = [];
@@ -185,6 +187,14 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
 
   function offer(instrument: Instrument, tradeId: number, item: SequencedItem): void {
     const outcome = instrument.sequencer.offer(tradeId, item);
+    if (instrument.sequencer.lastId === null && instrument.startTimer === undefined) {
+      // No stored history: give the first ids the reorder grace to arrive, then start at the lowest.
+      instrument.startTimer = setTimeout(() => {
+        instrument.sequencer.begin();
+        release(instrument);
+        watchForGap(instrument);
+      }, reorderGraceMs);
+    }
     if (outcome === "duplicate" && !item.fromRest) instrument.duplicatesDropped++;
     // Dropped for lack of room: REST fetches it once the sequence gets there.
     if (outcome === "overflow") instrument.catchUpWanted = true;
@@ -398,6 +408,7 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
         lastTradeAtUs: null,
         lastTradeId: stored?.tradeId ?? null,
         graceTimer: undefined,
+        startTimer: undefined,
         backfill: null,
         catchUpWanted: false,
       });
@@ -433,9 +444,18 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
       isStopped = true;
       stopController.abort();
       await starting;
-      for (const instrument of instruments.values()) clearTimeout(instrument.graceTimer);
+      for (const instrument of instruments.values()) {
+        clearTimeout(instrument.graceTimer);
+        clearTimeout(instrument.startTimer);
+      }
       await Promise.all(connections.map((connection) => connection.stop()));
       await Promise.all([...instruments.values()].map((instrument) => instrument.backfill));
+      // Everything received that continues the stored sequence goes to the sink before stopping;
+      // trades after a gap are left for the next start, which backfills from the last stored id.
+      for (const instrument of instruments.values()) {
+        instrument.sequencer.begin();
+        release(instrument, true);
+      }
     },
     health(): FeedHealth {
       return {

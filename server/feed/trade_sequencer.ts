@@ -13,7 +13,11 @@ export type SequencedItem =
 export type OfferResult = "held" | "duplicate" | "overflow";
 
 export interface TradeSequencerOptions {
-  /** Id of the last trade already delivered (e.g. the newest stored one); null to start at the first offered. */
+  /**
+   * Id of the last trade already delivered (e.g. the newest stored one). Null: nothing is known, so
+   * trades are held until `begin()`, which starts at the lowest id offered by then (the first ids of a
+   * fresh stream can arrive out of order too).
+   */
   lastId?: number | null;
   /** Trade time of that trade, microseconds. */
   lastTimeUs?: number | null;
@@ -40,6 +44,8 @@ export interface TradeSequencer {
   heldTimeUs(tradeId: number): number | null;
   /** Declares every id up to `tradeId` delivered or lost, so the sequence continues after it. */
   skipTo(tradeId: number): void;
+  /** Without history: starts the sequence at the lowest id held. No effect once started. */
+  begin(): void;
 }
 
 export function createTradeSequencer(options: TradeSequencerOptions = {}): TradeSequencer {
@@ -59,9 +65,7 @@ export function createTradeSequencer(options: TradeSequencerOptions = {}): Trade
       return held.size;
     },
     offer(tradeId, item) {
-      // Without history the first id seen starts the sequence.
-      if (lastId === null) lastId = tradeId - 1;
-      if (tradeId <= lastId || held.has(tradeId)) return "duplicate";
+      if ((lastId !== null && tradeId <= lastId) || held.has(tradeId)) return "duplicate";
       if (held.size >= maxHeld) return "overflow";
       held.set(tradeId, item);
       return "held";
@@ -90,6 +94,10 @@ export function createTradeSequencer(options: TradeSequencerOptions = {}): Trade
     heldTimeUs(tradeId) {
       const item = held.get(tradeId);
       return item?.kind === "trade" ? item.trade.timeUs : null;
+    },
+    begin() {
+      if (lastId !== null || held.size === 0) return;
+      lastId = (this.firstHeldId() as number) - 1;
     },
     skipTo(tradeId) {
       if (lastId !== null && tradeId <= lastId) return;

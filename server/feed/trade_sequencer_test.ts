@@ -51,11 +51,14 @@ Deno.test("a later id waits until the missing ones arrive, then all are released
   assert.equal(sequencer.firstHeldId(), null);
 });
 
-Deno.test("without history the first id seen starts the sequence", () => {
+Deno.test("without history the sequence starts at the lowest id seen before it begins", () => {
   const sequencer = createTradeSequencer();
   assert.equal(sequencer.lastId, null);
+  sequencer.offer(501, item(501));
   sequencer.offer(500, item(500));
-  assert.deepEqual(ids(sequencer.takeReady()), [500]);
+  assert.deepEqual(ids(sequencer.takeReady()), [], "nothing is released before begin()");
+  sequencer.begin();
+  assert.deepEqual(ids(sequencer.takeReady()), [500, 501]);
   assert.equal(sequencer.offer(499, item(499)), "duplicate");
 });
 
