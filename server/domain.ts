@@ -68,11 +68,43 @@ export function instrumentKey(venue: Venue, symbol: string): string {
   return `${venue}:${symbol}`;
 }
 
-/** Microseconds since the epoch as an ISO-8601 UTC string with millisecond precision (or more when present). */
+/**
+ * Microseconds since the epoch as an ISO-8601 UTC string with millisecond precision (microseconds
+ * too when present), e.g. `2024-08-08T23:59:58.123Z`. Formatted with integer arithmetic (days to a
+ * civil date by Howard Hinnant's `civil_from_days`) because a response may carry 100,000 times and
+ * `Date#toISOString` costs several times more. Years 0000-9999.
+ */
 export function isoFromMicros(timeUs: number): string {
   const ms = Math.floor(timeUs / 1000);
-  const iso = new Date(ms).toISOString();
   const micros = timeUs - ms * 1000;
-  if (micros === 0) return iso;
-  return `${iso.slice(0, -1)}${String(micros).padStart(3, "0")}Z`;
+  const days = Math.floor(ms / 86_400_000);
+  let msOfDay = ms - days * 86_400_000;
+  // civil_from_days: http://howardhinnant.github.io/date_algorithms.html
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) -
+      Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) -
+    Math.floor(yearOfEra / 100));
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(msOfDay / 3_600_000);
+  msOfDay -= hours * 3_600_000;
+  const minutes = Math.floor(msOfDay / 60_000);
+  msOfDay -= minutes * 60_000;
+  const seconds = Math.floor(msOfDay / 1000);
+  const millis = msOfDay - seconds * 1000;
+  const iso = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${
+    pad(minutes, 2)
+  }:${pad(seconds, 2)}.${pad(millis, 3)}`;
+  return micros === 0 ? `${iso}Z` : `${iso}${pad(micros, 3)}Z`;
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, "0");
 }

@@ -7,10 +7,13 @@
  * client asked for.
  */
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { useGraphQlJit } from "@envelop/graphql-jit";
 import { GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer } from "graphql-ws";
-import type { ExecutionArgs } from "graphql";
+import { type ExecutionArgs, getOperationAST } from "graphql";
 import { schema } from "./schema.ts";
 import type { ApiContext } from "./context.ts";
+import { type AccessOptions, createAccessControl } from "./auth.ts";
+import { handleExport } from "./export.ts";
 
 export interface HttpOptions {
   context: ApiContext;
@@ -20,6 +23,10 @@ export interface HttpOptions {
   serveStatic?: (request: Request) => Promise<Response | null>;
   /** Show GraphiQL on a browser GET of /graphql. Default true. */
   graphiql?: boolean;
+  /** `API_TOKEN` rules for mutations, uploads and (optionally) reads. Default: open. */
+  access?: AccessOptions;
+  /** Answers `POST /upload`; absent: no uploads. */
+  upload?: (request: Request) => Promise<Response>;
 }
 
 export interface HttpHandler {
@@ -32,10 +39,21 @@ export interface HttpHandler {
 }
 
 export function createHttpHandler(options: HttpOptions): HttpHandler {
+  const access = createAccessControl(options.access);
   const yoga = createYoga<Record<string, unknown>, ApiContext>({
     schema,
     context: () => ({ ...options.context, requestCache: new Map() }),
     graphqlEndpoint: "/graphql",
+    // Queries are compiled once into JavaScript (graphql-jit): a pair analysis of 100,000 points
+    // builds 700,000 fields, several times faster than graphql-js interpreting the query.
+    // Subscriptions keep graphql-js: their resolvers return async iterables it handles natively.
+    plugins: [
+      access.plugin,
+      useGraphQlJit({}, {
+        enableIf: (args) =>
+          getOperationAST(args.document, args.operationName)?.operation !== "subscription",
+      }),
+    ],
     graphiql: options.graphiql === false ? false : {
       title: "Pairs analytics",
       subscriptionsProtocol: "WS",
@@ -112,6 +130,12 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
     if (url.pathname === "/graphql") {
       if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return upgrade(request);
       return await yoga.fetch(request, {});
+    }
+    if (url.pathname === "/upload" && options.upload) {
+      return access.refuse(request, "write") ?? await options.upload(request);
+    }
+    if (url.pathname.startsWith("/export/")) {
+      return access.refuse(request, "read") ?? await handleExport(request, options.context);
     }
     if (url.pathname === "/healthz") {
       const report = await options.health();
