@@ -1,5 +1,6 @@
 /**
  * `deno task bench [name...]`: the benchmarks, one JSON object per line on stdout. Names: ingest,
+ * latency (stand-in to graphql-ws subscriber),
  * analytics (pair analytics in process, against Python, over GraphQL, and pairStream's figures),
  * pairStream.
  * PostgreSQL figures need `BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) naming a server where test
@@ -7,11 +8,13 @@
  */
 import { analyticsBench } from "./bench/analytics_bench.ts";
 import { ingestBench } from "./bench/ingest_bench.ts";
+import { latencyBench } from "./bench/latency_bench.ts";
 import { benchPairStream } from "./bench/pair_stream_bench.ts";
 
 const postgresUrl = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL");
 const benches: Record<string, () => AsyncIterable<Record<string, unknown>>> = {
   ingest: () => ingestBench({ postgresUrl, rows: Number(Deno.env.get("BENCH_ROWS") ?? 200_000) }),
+  latency: () => latencyBench({ postgresUrl }),
   analytics: () => analyticsBench({ postgresUrl }),
   pairStream: () => benchPairStream(),
 };
