@@ -11,6 +11,8 @@ import { createIngestQueue, type IngestQueue } from "./ingest/ingest_queue.ts";
 import { createLiveBars, type LiveBars } from "./bars/live_bars.ts";
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
 import { createHttpHandler, type HttpHandler } from "./api/http.ts";
+import { createAlertStore } from "./store/alert_store.ts";
+import { type AlertService, createAlertService } from "./alerts/alert_service.ts";
 
 export interface AppOptions {
   databaseUrl: string | undefined;
@@ -34,6 +36,7 @@ export interface App {
   queue: IngestQueue;
   pubsub: LivePubSub;
   liveBars: LiveBars;
+  alerts: AlertService;
   feed: Feed | null;
   http: HttpHandler;
   migration: MigrationReport;
@@ -50,15 +53,21 @@ export async function createApp(options: AppOptions): Promise<App> {
   const migration = await migrate(db.sql, await loadMigrations(MIGRATIONS_DIR));
   const store = createTradeStore(db.sql, { continuousAggregates: migration.timescale });
   const pubsub = createLivePubSub();
+  const alerts = createAlertService(createAlertStore(db.sql), store, {
+    onFiring: (event) => pubsub.publish("alerts", event),
+    log,
+  });
 
   const reloading = new Set<string>();
   const liveBars = createLiveBars({
-    onBar: (update) =>
+    onBar: (update) => {
       pubsub.publish(
         "bars",
         barTopicKey(update.bar.venue, update.bar.symbol, update.timeframe),
         update,
-      ),
+      );
+      alerts.observeBar(update);
+    },
     onLateBucket: (venue, symbol, timeframe, bucketUs) => {
       // A backfilled trade changed a closed bar: publish the stored (corrected) bar once.
       const key = `${barTopicKey(venue, symbol, timeframe)}:${bucketUs}`;
@@ -81,6 +90,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   });
   liveBars.seed(await latestBars(store));
+  await alerts.start();
 
   const queue = createIngestQueue((batch) => store.insertTrades(batch), {
     capacity: options.queueCapacity,
@@ -89,6 +99,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onStored: (stored) => {
       liveBars.add(stored);
       publishTrades(pubsub, stored);
+      alerts.observeTrades(stored);
       if (migration.timescale) {
         let fromUs = Infinity;
         let toUs = -Infinity;
@@ -183,6 +194,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         lastError: ingest.lastError,
       },
       subscriptions: { sockets: http.socketCount() },
+      alerts: alerts.stats(),
     };
   }
 
@@ -193,6 +205,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       liveBars,
       defaultVenue: options.defaultVenue,
       maxPointsPerResponse: options.maxPointsPerResponse ?? 100_000,
+      alerts,
     },
     health,
     serveStatic: options.serveStatic,
@@ -214,12 +227,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     ]);
     clearTimeout(timer);
     const unwritten = flushed ? 0 : queue.stats().queued;
+    await alerts.close();
     http.closeSockets();
     await db.close();
     return { unwritten };
   }
 
-  return { db, store, queue, pubsub, liveBars, feed, http, migration, health, close };
+  return { db, store, queue, pubsub, liveBars, alerts, feed, http, migration, health, close };
 }
 
 function publishTrades(pubsub: LivePubSub, stored: Trade[]): void {

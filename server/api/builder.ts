@@ -8,4 +8,5 @@ export const builder = new SchemaBuilder<{
 }>({ defaultFieldNullability: false });
 
 builder.queryType({});
+builder.mutationType({});
 builder.subscriptionType({});

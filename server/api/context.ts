@@ -5,6 +5,7 @@
 import type { TradeStore } from "../store/trade_store.ts";
 import type { LiveBars } from "../bars/live_bars.ts";
 import type { LivePubSub } from "./pubsub.ts";
+import type { AlertService } from "../alerts/alert_service.ts";
 
 export interface ApiContext {
   store: TradeStore;
@@ -16,4 +17,6 @@ export interface ApiContext {
   maxPointsPerResponse: number;
   /** Loads shared by the fields of one request (aliases comparing hedge methods). */
   requestCache?: Map<string, Promise<unknown>>;
+  /** Alert rules and firings; absent where the server evaluates none. */
+  alerts?: AlertService;
 }

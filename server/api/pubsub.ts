@@ -6,6 +6,7 @@
 import { createPubSub, type PubSub } from "graphql-yoga";
 import type { Trade } from "../domain.ts";
 import type { BarUpdate } from "../bars/live_bars.ts";
+import type { AlertEvent } from "../store/alert_store.ts";
 
 /** Key for events of every instrument. */
 export const ALL_INSTRUMENTS = "*";
@@ -15,8 +16,8 @@ export type LiveTopics = {
   trades: [key: string, payload: Trade[]];
   /** Forming and closed bars of one `venue:SYMBOL:timeframe`. */
   bars: [key: string, payload: BarUpdate];
-  /** Alert firings. */
-  alerts: [payload: unknown];
+  /** Alert firings, once stored. */
+  alerts: [payload: AlertEvent];
 };
 
 export type LivePubSub = PubSub<LiveTopics>;

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.ts";
 import "./schema/market.ts";
 import "./schema/pairs.ts";
+import "./schema/alerts.ts";
 
 export const schema = builder.toSchema();
 
