@@ -57,6 +57,25 @@ export interface Bar {
   trades: number;
 }
 
+/**
+ * A ready-made OHLCV bar from a kline file (history without trades). Numbers stay the file's decimal
+ * strings; the timeframe is whatever the file holds (`1m`, `1h`, ...).
+ */
+export interface ImportedBar {
+  venue: Venue;
+  symbol: string;
+  timeframe: string;
+  /** Bucket start (kline open time), integer microseconds since the Unix epoch. */
+  timeUs: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  /** Number of trades in the bar, when the file gives it. */
+  trades?: number | null;
+}
+
 /** The start of the bucket of `timeframe` that holds `timeUs`. */
 export function bucketStart(timeUs: number, timeframe: Timeframe): number {
   const width = TIMEFRAME_MICROS[timeframe];

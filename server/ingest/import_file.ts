@@ -105,10 +105,7 @@ export async function importFile(
   let pendingBars: ImportedBar[] = [];
   const flushBars = async () => {
     if (pendingBars.length === 0) return;
-    const stored = await store.insertImportedBars(pendingBars.map((bar) => ({
-      ...bar,
-      trades: bar.trades ?? null,
-    })));
+    const stored = await store.insertImportedBars(pendingBars);
     report.barsStored += stored;
     report.barDuplicates += pendingBars.length - stored;
     pendingBars = [];

@@ -7,7 +7,16 @@
  * On TimescaleDB the bars are continuous aggregates and the database maintains them.
  */
 import type postgres from "postgres";
-import { type Bar, type Timeframe, TIMEFRAME_MICROS, type Trade, type Venue } from "../domain.ts";
+import {
+  type Bar,
+  type ImportedBar,
+  type Timeframe,
+  TIMEFRAME_MICROS,
+  type Trade,
+  type Venue,
+} from "../domain.ts";
+
+export type { ImportedBar };
 
 /** A bucket start and its close. */
 export interface BarClose {
@@ -33,21 +42,6 @@ export interface BarQuery {
   toUs?: number;
   /** Most recent `limit` bars of the range, returned oldest first. */
   limit?: number;
-}
-
-/** A bar read from a kline file; prices and volume are decimal strings as in the file. */
-export interface ImportedBar {
-  venue: Venue;
-  symbol: string;
-  /** The file's interval, e.g. `1m`. */
-  timeframe: string;
-  timeUs: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  trades: number | null;
 }
 
 interface BarRow {
@@ -238,16 +232,21 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     }));
   }
 
-  async function bars(query: BarQuery): Promise<Bar[]> {
-    const table = sql(BAR_TABLES[query.timeframe]);
+  /** `bucket` within [fromUs, toUs), either bound optional. */
+  function bucketInRange(query: BarQuery) {
     const from = query.fromUs ?? null;
     const to = query.toUs ?? null;
-    const limit = query.limit ?? null;
-    const inRange = sql`
+    return sql`
       (${from}::bigint is null
         or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
       and (${to}::bigint is null
         or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')`;
+  }
+
+  async function bars(query: BarQuery): Promise<Bar[]> {
+    const table = sql(BAR_TABLES[query.timeframe]);
+    const limit = query.limit ?? null;
+    const inRange = bucketInRange(query);
     // Trade-built bars, and imported kline bars for the buckets that have no trade-built bar.
     const rows = await sql<BarRow[]>`
       select * from (
@@ -285,13 +284,7 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
 
   async function closes(query: BarQuery): Promise<BarClose[]> {
     const table = sql(BAR_TABLES[query.timeframe]);
-    const from = query.fromUs ?? null;
-    const to = query.toUs ?? null;
-    const inRange = sql`
-      (${from}::bigint is null
-        or bucket >= timestamptz 'epoch' + ${from}::bigint * interval '1 microsecond')
-      and (${to}::bigint is null
-        or bucket < timestamptz 'epoch' + ${to}::bigint * interval '1 microsecond')`;
+    const inRange = bucketInRange(query);
     // One text value, "timeUs close,timeUs close,...", instead of one row per bar: a pair analysis
     // reads 100,000 bars per leg, and as rows they cost 2-3x more to send, receive and parse
     // (postgres.js, PGlite's socket). Sorted by the bucket itself, never by its text.
@@ -328,7 +321,7 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
           ${column("low")}::numeric[], ${column("close")}::numeric[], ${
       column("volume")
     }::numeric[],
-          ${bars.map((bar) => bar.trades === null ? null : String(bar.trades))}::text[]::bigint[]
+          ${bars.map((bar) => bar.trades == null ? null : String(bar.trades))}::text[]::bigint[]
         ) as u(venue, symbol, timeframe, time_us, open, high, low, close, volume, trades)
       ), stored as (
         insert into imported_bars

@@ -2,7 +2,9 @@
  * What reading a recorded data file yields: one record per input line, so that an import can say
  * exactly what happened to every line (stored, rejected and why, or ignored as not a trade).
  */
-import type { Trade, Venue } from "../../domain.ts";
+import type { ImportedBar, Trade } from "../../domain.ts";
+
+export type { ImportedBar };
 
 /** The file formats the replay reader understands (see `CONTRACT.md`, "Import formats"). */
 export type ReplayFormat =
@@ -21,26 +23,6 @@ export const REPLAY_FORMATS: readonly ReplayFormat[] = [
   "generic-csv",
   "kline-csv",
 ];
-
-/**
- * A ready-made OHLCV bar from a kline file. Unlike the store's `Bar`, numbers stay the decimal
- * strings of the file, and the timeframe is whatever the file holds (`1m`, `1h`, ...).
- */
-export interface ImportedBar {
-  venue: Venue;
-  symbol: string;
-  /** `1s`, `1m`, `5m`, or another Binance interval such as `1h`, as the file names it. */
-  timeframe: string;
-  /** Bucket start (kline open time), integer microseconds since the Unix epoch. */
-  timeUs: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  /** Number of trades in the bar, when the file gives it. */
-  trades?: number;
-}
 
 /** One input line's outcome. `line` is 1-based; `reason` starts with `line N: `. */
 export type ReplayRecord =
