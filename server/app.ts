@@ -13,6 +13,9 @@ import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from 
 import { createHttpHandler, type HttpHandler } from "./api/http.ts";
 import { createAlertStore } from "./store/alert_store.ts";
 import { type AlertService, createAlertService } from "./alerts/alert_service.ts";
+import type { AccessOptions } from "./api/auth.ts";
+import { createImportJobs } from "./api/import_jobs.ts";
+import { createUploadHandler } from "./api/upload.ts";
 
 export interface AppOptions {
   databaseUrl: string | undefined;
@@ -28,6 +31,10 @@ export interface AppOptions {
   queueCapacity?: number;
   /** Reports problems that do not stop the product (failed writes, feed errors). */
   log?: (message: string) => void;
+  /** `API_TOKEN` for mutations and uploads (and reads with `reads`); default: open. */
+  access?: AccessOptions;
+  /** Largest accepted upload, bytes. Default 2 GiB. */
+  uploadMaxBytes?: number;
 }
 
 export interface App {
@@ -198,6 +205,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     };
   }
 
+  const imports = createImportJobs();
   const http = createHttpHandler({
     context: {
       store,
@@ -206,7 +214,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       defaultVenue: options.defaultVenue,
       maxPointsPerResponse: options.maxPointsPerResponse ?? 100_000,
       alerts,
+      imports,
     },
+    access: options.access,
+    upload: createUploadHandler({
+      store,
+      jobs: imports,
+      defaultVenue: options.defaultVenue,
+      maxBytes: options.uploadMaxBytes,
+    }),
     health,
     serveStatic: options.serveStatic,
     graphiql: options.graphiql,

@@ -24,6 +24,8 @@ export interface Config {
   simSeed: number;
   /** Most points one response may carry. */
   maxPointsPerResponse: number;
+  /** Largest accepted upload, bytes (`UPLOAD_MAX_BYTES`, default 2 GiB). */
+  uploadMaxBytes: number;
 }
 
 const FEEDS: readonly FeedKind[] = ["binance-futures", "binance-spot", "sim", "none"];
@@ -86,5 +88,6 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     redisUrl: text("REDIS_URL"),
     simSeed: integer("SIM_SEED", 42, 0, 2 ** 31 - 1),
     maxPointsPerResponse: integer("MAX_POINTS", 100_000, 10, 10_000_000),
+    uploadMaxBytes: integer("UPLOAD_MAX_BYTES", 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
   };
 }

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     defaultVenue: venue,
     maxPointsPerResponse: config.maxPointsPerResponse,
+    access: { token: config.apiToken, reads: config.apiTokenReads },
+    uploadMaxBytes: config.uploadMaxBytes,
     serveStatic: web.serve,
     createFeed: (sink, lastStoredTrade) => createFeedFromConfig(config, sink, lastStoredTrade),
   });

@@ -6,6 +6,7 @@ import type { TradeStore } from "../store/trade_store.ts";
 import type { LiveBars } from "../bars/live_bars.ts";
 import type { LivePubSub } from "./pubsub.ts";
 import type { AlertService } from "../alerts/alert_service.ts";
+import type { ImportJobs } from "./import_jobs.ts";
 
 export interface ApiContext {
   store: TradeStore;
@@ -19,4 +20,6 @@ export interface ApiContext {
   requestCache?: Map<string, Promise<unknown>>;
   /** Alert rules and firings; absent where the server evaluates none. */
   alerts?: AlertService;
+  /** Imports started by uploads; absent where the server takes none. */
+  imports?: ImportJobs;
 }

@@ -12,7 +12,7 @@ import { GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer } from "graphql-ws";
 import { type ExecutionArgs, getOperationAST } from "graphql";
 import { schema } from "./schema.ts";
 import type { ApiContext } from "./context.ts";
-import { type AccessOptions, createAccessControl } from "./auth.ts";
+import { type AccessOptions, createAccessControl, type SocketContext } from "./auth.ts";
 import { handleExport } from "./export.ts";
 
 export interface HttpOptions {
@@ -62,12 +62,13 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
   });
 
   const sockets = new Set<WebSocket>();
-  const wsServer = makeServer<Record<string, unknown>, { request: Request }>({
+  const wsServer = makeServer<Record<string, unknown>, { request: Request } & SocketContext>({
     schema,
     onSubscribe: async (context, _id, payload) => {
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...context,
         request: context.extra.request,
+        upgradeAuthorization: context.extra.upgradeAuthorization,
         params: payload,
       });
       const args: ExecutionArgs = {
@@ -97,6 +98,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
         { status: 400 },
       );
     }
+    const upgradeAuthorization = request.headers.get("authorization");
     const { socket, response } = Deno.upgradeWebSocket(request, {
       protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
       idleTimeout: 60,
@@ -115,7 +117,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
             callback(String(event.data)).catch(() => socket.close(1011, "Internal server error"));
           };
         },
-      }, { request });
+      }, { request, upgradeAuthorization });
     };
     socket.onclose = (event) => {
       sockets.delete(socket);

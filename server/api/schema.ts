@@ -4,6 +4,7 @@ import { builder } from "./builder.ts";
 import "./schema/market.ts";
 import "./schema/pairs.ts";
 import "./schema/alerts.ts";
+import "./schema/imports.ts";
 import "./schema/backtest.ts";
 
 export const schema = builder.toSchema();
