@@ -8,7 +8,8 @@
  *   (`createPairStream`, started from the stored closes of both legs) receives every bar update of
  *   either leg, and when a bucket closes its final point is evaluated once; the firing's time is
  *   that bucket's start. The forming bucket is never evaluated, so a z-score that pokes through the
- *   band for a moment inside a bucket does not fire.
+ *   band for a moment inside a bucket does not fire. The first bucket a rule evaluates is the
+ *   newest stored one when it starts (created, resumed or restarted), which may still be forming.
  *
  * Evaluation is synchronous and never waits on the database or a webhook: the decisions are
  * written in order in the background (firing: event and rule state in one statement, then publish
@@ -276,7 +277,11 @@ export function createAlertService(
       log(`Alert rule ${rule.id} (${rule.name}) cannot start: ${String(error)}`);
       return;
     }
-    monitor.lastClosedTimeUs = monitor.stream.lastClosed()?.timeUs ?? -Infinity;
+    // The newest stored bucket may still be forming (a rule created or resumed mid-bucket, a
+    // restart): it is evaluated when a later bucket closes it. It was never evaluated before: a
+    // bucket is evaluated only once a later one exists, and that one would be the newest.
+    const newest = monitor.stream.latest();
+    monitor.lastClosedTimeUs = newest === null ? -Infinity : newest.timeUs - 1;
     for (const update of monitor.queued.splice(0)) feedPair(entry, update.leg, update.bar);
   }
 
