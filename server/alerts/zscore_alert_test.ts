@@ -123,6 +123,7 @@ Deno.test("z-score rules fire on exactly the closed buckets whose z leaves the b
   try {
     const first = await start(dataDir);
     const ruleIds = {} as Record<Method, string>;
+    const pushed: AlertEvent[] = [];
     try {
       const history: Trade[] = [];
       for (let s = 0; s < HISTORY_BUCKETS; s++) {
@@ -161,6 +162,7 @@ Deno.test("z-score rules fire on exactly the closed buckets whose z leaves the b
         OLS: [2, 6, 9, 11],
         ROLLING_OLS: [2, 6, 8, 11],
       });
+      pushed.push(...first.alerts.events.map((e) => e.alerts));
     } finally {
       await first.stop();
     }
@@ -181,6 +183,18 @@ Deno.test("z-score rules fire on exactly the closed buckets whose z leaves the b
       // Every stored firing carries the z-score pairAnalytics gives for its bucket on the same bars.
       const { alertEvents } = await second.request<{ alertEvents: AlertEvent[] }>(
         "{ alertEvents { id ruleId time value message } }",
+      );
+      // What was pushed on the subscription is what is stored (newest first).
+      pushed.push(...second.alerts.events.map((e) => e.alerts));
+      assert.deepEqual(
+        alertEvents,
+        pushed.reverse().map(({ id, ruleId, time, value, message }) => ({
+          id,
+          ruleId,
+          time,
+          value,
+          message,
+        })),
       );
       const z = await expectedZScores(second.request);
       for (const method of ["OLS", "ROLLING_OLS"] as const) {
