@@ -1,17 +1,20 @@
 /**
- * CSV downloads under `/export/`: trades, bars and pair analytics points, streamed page by page
+ * CSV downloads under `/export/`: trades, bars, pair analytics points and a backtest's equity curve
+ * and trade list, streamed page by page
  * (a range is never held whole). Timestamps are ISO-8601 UTC; trade prices and quantities are the
  * stored decimals, exactly. Columns are listed in README ("CSV exports").
  *
  * Bad parameters answer 400 with a message naming the parameter; an unknown instrument 404.
  */
 import { GraphQLError } from "graphql";
-import { type Bar, isoFromMicros, TIMEFRAME_MICROS, type Trade } from "../domain.ts";
+import { type Bar, bucketStart, isoFromMicros, TIMEFRAME_MICROS, type Trade } from "../domain.ts";
 import type { ApiContext } from "./context.ts";
 import { parseRange, TIMEFRAME_ENUM } from "./arguments.ts";
 import { badUserInput } from "./errors.ts";
 import { knownInstrument } from "./schema/market.ts";
 import { analysePair, resolvePairInput } from "./schema/pairs.ts";
+import { backtestFor } from "./schema/backtest.ts";
+import { backtestEquityCsvRows, backtestTradesCsvRows } from "./schema/backtest_csv.ts";
 
 export interface ExportOptions {
   /** Widest range of one trades export, microseconds. Default 7 days. */
@@ -71,10 +74,14 @@ export async function handleExport(
         return await exportBars(url.searchParams, context, options);
       case "/export/pair.csv":
         return await exportPair(url.searchParams, context);
+      case "/export/backtest-equity.csv":
+        return await exportBacktest(url.searchParams, context, "equity");
+      case "/export/backtest-trades.csv":
+        return await exportBacktest(url.searchParams, context, "trades");
       default:
         return new Response(
-          `No export at ${url.pathname}: there are /export/trades.csv, /export/bars.csv and ` +
-            "/export/pair.csv\n",
+          `No export at ${url.pathname}: there are /export/trades.csv, /export/bars.csv, ` +
+            "/export/pair.csv, /export/backtest-equity.csv and /export/backtest-trades.csv\n",
           { status: 404 },
         );
     }
@@ -154,7 +161,9 @@ async function exportBars(
   );
   const range = parseRange(parameters.get("from"), parameters.get("to"));
   const width = TIMEFRAME_MICROS[timeframe];
-  const fromUs = range.fromUs ?? instrument.firstTradeUs;
+  // Without from: the bucket holding the first trade (a bar is in the range by its bucket start).
+  const fromUs = range.fromUs ??
+    (instrument.firstTradeUs === null ? null : bucketStart(instrument.firstTradeUs, timeframe));
   const toUs = range.toUs ?? (instrument.lastTradeUs === null ? null : instrument.lastTradeUs + 1);
   if (fromUs === null || toUs === null) {
     throw badUserInput(
@@ -204,7 +213,8 @@ async function exportBars(
   );
 }
 
-async function exportPair(parameters: URLSearchParams, context: ApiContext): Promise<Response> {
+/** PairInput from query parameters of the same names; messages name the parameter. */
+async function pairInputOf(parameters: URLSearchParams, context: ApiContext) {
   const timeframe = required(parameters, "timeframe", "M1");
   if (!TIMEFRAME_ENUM[timeframe]) {
     throw badUserInput(
@@ -234,7 +244,11 @@ async function exportPair(parameters: URLSearchParams, context: ApiContext): Pro
   // Checked here first so that a message names the query parameter (`base`, `quote`).
   await knownInstrument(context, input.base, input.venue, "base");
   await knownInstrument(context, input.quote, input.venue, "quote");
-  const request = await resolvePairInput(context, input);
+  return input;
+}
+
+async function exportPair(parameters: URLSearchParams, context: ApiContext): Promise<Response> {
+  const request = await resolvePairInput(context, await pairInputOf(parameters, context));
   const result = await analysePair(context, request);
   const cell = (value: number | null) => value === null ? "" : String(value);
   async function* pages() {
@@ -255,6 +269,50 @@ async function exportPair(parameters: URLSearchParams, context: ApiContext): Pro
       cell(point.zscore),
       cell(point.correlation),
     ]),
+  );
+}
+
+/**
+ * BacktestInput from query parameters: the PairInput fields, then entry, exit, stop (`stop=none`
+ * turns the stop off), notional, feeBps, walkForward, walkForwardWindow, refitEvery.
+ */
+async function exportBacktest(
+  parameters: URLSearchParams,
+  context: ApiContext,
+  part: "equity" | "trades",
+): Promise<Response> {
+  const pair = await pairInputOf(parameters, context);
+  const stopText = parameters.get("stop");
+  const integer = (name: string) => {
+    const value = numberParameter(parameters, name);
+    if (value !== undefined && !Number.isInteger(value)) {
+      throw badUserInput(`${name} must be a whole number, got ${value}`, name);
+    }
+    return value;
+  };
+  const view = await backtestFor(context, {
+    pair,
+    entry: numberParameter(parameters, "entry"),
+    exit: numberParameter(parameters, "exit"),
+    stop: stopText === "none" ? null : numberParameter(parameters, "stop"),
+    notional: numberParameter(parameters, "notional"),
+    feeBps: numberParameter(parameters, "feeBps"),
+    walkForward: oneOf(parameters, "walkForward", ["NONE", "ROLLING", "EXPANDING"] as const),
+    walkForwardWindow: integer("walkForwardWindow"),
+    refitEvery: integer("refitEvery"),
+  });
+  const [columns, ...rows] = part === "equity"
+    ? backtestEquityCsvRows(view.result)
+    : backtestTradesCsvRows(view.result);
+  async function* pages() {
+    for (let start = 0; start < rows.length; start += 10_000) {
+      yield rows.slice(start, start + 10_000);
+    }
+  }
+  return csvResponse(
+    `backtest-${part}-${pair.base.toUpperCase()}-${pair.quote.toUpperCase()}-${pair.timeframe}.csv`,
+    columns,
+    mapPages(pages(), (row) => row),
   );
 }
 

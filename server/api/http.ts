@@ -62,12 +62,13 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
   });
 
   const sockets = new Set<WebSocket>();
-  const wsServer = makeServer<Record<string, unknown>, { request: Request } & SocketContext>({
+  const wsServer = makeServer<Record<string, unknown>, SocketContext>({
     schema,
     onSubscribe: async (context, _id, payload) => {
+      // No `request` here: the upgrade was a GET, which Yoga would take for a mutation sent by GET
+      // and refuse; and Deno has closed that request by now.
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
         ...context,
-        request: context.extra.request,
         upgradeAuthorization: context.extra.upgradeAuthorization,
         params: payload,
       });
@@ -117,7 +118,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
             callback(String(event.data)).catch(() => socket.close(1011, "Internal server error"));
           };
         },
-      }, { request, upgradeAuthorization });
+      }, { upgradeAuthorization });
     };
     socket.onclose = (event) => {
       sockets.delete(socket);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createClient } from "graphql-ws";
 import { type App, type AppOptions, createApp } from "../app.ts";
 import { graphqlRequest, subscribe } from "../testing/graphql_client.ts";
+import { databaseTest } from "../testing/databases.ts";
 
 const TICKS = "../shared/data/usdm-ticks-2025-12-16/btcusdt-ethusdt-usdm-ticks.csv.gz";
 const TICKS_NAME = "btcusdt-ethusdt-usdm-ticks.csv.gz";
@@ -85,96 +86,100 @@ function slowBody(bytes: Uint8Array, partBytes: number, pauseMs: number, started
   });
 }
 
-Deno.test("an uploaded recorded file stores what deno task import stores, with progress live and bars queryable", async () => {
-  const expected = await importCommandCounts(TICKS);
-  assert.equal(expected.stored, 33_661);
-  assert.equal(expected.rejected, 192);
-  const { baseUrl, stop } = await startApp();
-  try {
-    const bytes = await Deno.readFile(TICKS);
-    let subscribed = () => {};
-    const body = slowBody(bytes, 20_000, 300, new Promise((resolve) => (subscribed = resolve)));
-    const answer = await fetch(`${baseUrl}/upload?name=${TICKS_NAME}`, { method: "POST", body });
-    assert.equal(answer.status, 202);
-    // The answer's first line comes at once; the response ends once the upload has been read.
-    const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let firstLine = "";
-    while (!firstLine.includes("\n")) firstLine += (await reader.read()).value;
-    const { jobId } = JSON.parse(firstLine);
-    assert.match(jobId, /^[0-9a-f-]{36}$/);
+databaseTest(
+  "an uploaded recorded file stores what deno task import stores, with progress live and bars queryable",
+  async (db) => {
+    const expected = await importCommandCounts(TICKS);
+    assert.equal(expected.stored, 33_661);
+    assert.equal(expected.rejected, 192);
+    // PGlite: a database of the app's own; PostgreSQL: the fresh database made for this test.
+    const { baseUrl, stop } = await startApp({ databaseUrl: db.url });
+    try {
+      const bytes = await Deno.readFile(TICKS);
+      let subscribed = () => {};
+      const body = slowBody(bytes, 20_000, 300, new Promise((resolve) => (subscribed = resolve)));
+      const answer = await fetch(`${baseUrl}/upload?name=${TICKS_NAME}`, { method: "POST", body });
+      assert.equal(answer.status, 202);
+      // The answer's first line comes at once; the response ends once the upload has been read.
+      const reader = answer.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let firstLine = "";
+      while (!firstLine.includes("\n")) firstLine += (await reader.read()).value;
+      const { jobId } = JSON.parse(firstLine);
+      assert.match(jobId, /^[0-9a-f-]{36}$/);
 
-    const progress = subscribe<{ importProgress: Job }>(
-      baseUrl,
-      `subscription ($id: ID!) { importProgress(id: $id) { ${JOB_FIELDS} } }`,
-      { id: jobId },
-    );
-    await progress.waitFor((events) => events.length > 0);
-    subscribed();
-    const events = await progress.waitFor(
-      (all) => all.at(-1)?.importProgress.state === "DONE",
-      30_000,
-    );
-    await progress.close();
-    assert.equal((await reader.read()).done, true);
-    const running = events.filter((e) => e.importProgress.state === "RUNNING")
-      .map((e) => e.importProgress);
-    assert.ok(
-      running.some((job) => job.bytesRead > 0 && job.bytesRead < bytes.length && job.lines > 0),
-      `progress while running: ${JSON.stringify(running.map((job) => job.bytesRead))}`,
-    );
-    for (let i = 1; i < running.length; i++) {
-      assert.ok(running[i].bytesRead >= running[i - 1].bytesRead);
-      assert.ok(running[i].stored >= running[i - 1].stored);
-    }
-    const done = events.at(-1)!.importProgress;
-    assert.equal(done.stored, expected.stored);
-    assert.equal(done.rejected, expected.rejected);
-    assert.equal(done.tradesRead, expected.tradesRead);
-    assert.equal(done.duplicates, 0);
-    assert.equal(done.bytesRead, bytes.length);
-    assert.equal(done.rejections.length, 192);
-    assert.equal(done.rejections[0], expected.firstRejection);
-    for (const reason of done.rejections) assert.match(reason, /^line \d+: /);
-    assert.notEqual(done.finishedAt, null);
+      const progress = subscribe<{ importProgress: Job }>(
+        baseUrl,
+        `subscription ($id: ID!) { importProgress(id: $id) { ${JOB_FIELDS} } }`,
+        { id: jobId },
+      );
+      await progress.waitFor((events) => events.length > 0);
+      subscribed();
+      const events = await progress.waitFor(
+        (all) => all.at(-1)?.importProgress.state === "DONE",
+        30_000,
+      );
+      await progress.close();
+      assert.equal((await reader.read()).done, true);
+      const running = events.filter((e) => e.importProgress.state === "RUNNING")
+        .map((e) => e.importProgress);
+      assert.ok(
+        running.some((job) => job.bytesRead > 0 && job.bytesRead < bytes.length && job.lines > 0),
+        `progress while running: ${JSON.stringify(running.map((job) => job.bytesRead))}`,
+      );
+      for (let i = 1; i < running.length; i++) {
+        assert.ok(running[i].bytesRead >= running[i - 1].bytesRead);
+        assert.ok(running[i].stored >= running[i - 1].stored);
+      }
+      const done = events.at(-1)!.importProgress;
+      assert.equal(done.stored, expected.stored);
+      assert.equal(done.rejected, expected.rejected);
+      assert.equal(done.tradesRead, expected.tradesRead);
+      assert.equal(done.duplicates, 0);
+      assert.equal(done.bytesRead, bytes.length);
+      assert.equal(done.rejections.length, 192);
+      assert.equal(done.rejections[0], expected.firstRejection);
+      for (const reason of done.rejections) assert.match(reason, /^line \d+: /);
+      assert.notEqual(done.finishedAt, null);
 
-    const status = await graphqlRequest<{ importJob: Job }>(
-      baseUrl,
-      `query ($id: ID!) { importJob(id: $id) { ${JOB_FIELDS} } }`,
-      { id: jobId },
-    );
-    assert.equal(status.errors, undefined);
-    assert.deepEqual(status.data!.importJob, done);
+      const status = await graphqlRequest<{ importJob: Job }>(
+        baseUrl,
+        `query ($id: ID!) { importJob(id: $id) { ${JOB_FIELDS} } }`,
+        { id: jobId },
+      );
+      assert.equal(status.errors, undefined);
+      assert.deepEqual(status.data!.importJob, done);
 
-    // The file has 38 distinct minutes per symbol among its positive-price rows
-    // (`zcat FILE | awk -F, 'NR>1 && $3>0 {print $2, substr($1,1,16)}' | sort -u`).
-    const bars = await graphqlRequest<Record<string, { trades: number }[]>>(
-      baseUrl,
-      `{ btc: bars(symbol: "BTCUSDT", timeframe: M1) { time trades }
+      // The file has 38 distinct minutes per symbol among its positive-price rows
+      // (`zcat FILE | awk -F, 'NR>1 && $3>0 {print $2, substr($1,1,16)}' | sort -u`).
+      const bars = await graphqlRequest<Record<string, { trades: number }[]>>(
+        baseUrl,
+        `{ btc: bars(symbol: "BTCUSDT", timeframe: M1) { time trades }
          eth: bars(symbol: "ETHUSDT", timeframe: M1) { time trades } }`,
-    );
-    assert.equal(bars.errors, undefined);
-    assert.equal(bars.data!.btc.length, 38);
-    assert.equal(bars.data!.eth.length, 38);
-    const barTrades = [...bars.data!.btc, ...bars.data!.eth].reduce(
-      (sum, bar) => sum + bar.trades,
-      0,
-    );
-    assert.equal(barTrades, expected.stored);
+      );
+      assert.equal(bars.errors, undefined);
+      assert.equal(bars.data!.btc.length, 38);
+      assert.equal(bars.data!.eth.length, 38);
+      const barTrades = [...bars.data!.btc, ...bars.data!.eth].reduce(
+        (sum, bar) => sum + bar.trades,
+        0,
+      );
+      assert.equal(barTrades, expected.stored);
 
-    // The same file again: everything is a duplicate.
-    const again = await fetch(`${baseUrl}/upload?name=${TICKS_NAME}&wait=1`, {
-      method: "POST",
-      body: bytes,
-    });
-    assert.equal(again.status, 200);
-    const report = await again.json();
-    assert.equal(report.stored, 0);
-    assert.equal(report.duplicates, expected.stored);
-    assert.equal(report.rejected, 192);
-  } finally {
-    await stop();
-  }
-});
+      // The same file again: everything is a duplicate.
+      const again = await fetch(`${baseUrl}/upload?name=${TICKS_NAME}&wait=1`, {
+        method: "POST",
+        body: bytes,
+      });
+      assert.equal(again.status, 200);
+      const report = await again.json();
+      assert.equal(report.stored, 0);
+      assert.equal(report.duplicates, expected.stored);
+      assert.equal(report.rejected, 192);
+    } finally {
+      await stop();
+    }
+  },
+);
 
 Deno.test("a malformed upload answers a line-numbered report", async () => {
   const { baseUrl, stop } = await startApp();
@@ -251,7 +256,7 @@ Deno.test("an upload over UPLOAD_MAX_BYTES is refused with 413, before reading w
   }
 });
 
-Deno.test("with API_TOKEN set, uploads need the token while queries stay open", async () => {
+Deno.test("with API_TOKEN set, uploads and mutations need the token while queries stay open", async () => {
   const { baseUrl, app, stop } = await startApp({ access: { token: "s3cret" } });
   try {
     const csv = "time,symbol,price,qty\n2025-12-16T16:44:10.614Z,BTCUSDT,87479.2,0.006\n";
@@ -277,6 +282,28 @@ Deno.test("with API_TOKEN set, uploads need the token while queries stay open", 
     const exported = await fetch(`${baseUrl}/export/trades.csv?symbol=BTCUSDT`);
     assert.equal(exported.status, 200);
     assert.equal((await exported.text()).split("\n").length, 3);
+
+    const create = `mutation { createAlertRule(input: { symbol: "BTCUSDT", condition: ABOVE,
+      level: 100000 }) { id } }`;
+    const rules = async () =>
+      (await graphqlRequest<{ alertRules: unknown[] }>(baseUrl, "{ alertRules { id } }")).data!
+        .alertRules.length;
+    for (const headers of [{}, { authorization: "Bearer wrong" }] as Record<string, string>[]) {
+      const refused = await graphqlRequest(baseUrl, create, {}, headers);
+      assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+      assert.equal(refused.data ?? null, null);
+    }
+    const overSocket = await firstSubscriptionResult(baseUrl, create, {}, {});
+    assert.equal(overSocket.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+    assert.equal(await rules(), 0, "nothing created without the token");
+
+    const created = await graphqlRequest(baseUrl, create, {}, { authorization: "Bearer s3cret" });
+    assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+    const createdOverSocket = await firstSubscriptionResult(baseUrl, create, {}, {
+      authorization: "Bearer s3cret",
+    });
+    assert.equal(createdOverSocket.errors, undefined, JSON.stringify(createdOverSocket.errors));
+    assert.equal(await rules(), 2);
   } finally {
     await stop();
   }
@@ -309,21 +336,46 @@ Deno.test("with API_TOKEN_READS, queries, subscriptions and exports need the tok
       authorization: "Bearer s3cret",
     });
     assert.deepEqual(withToken.data, { importProgress: { state: "DONE", stored: 1 } });
+    const withUpgradeHeader = await firstSubscriptionResult(baseUrl, query, { id: jobId }, {}, {
+      authorization: "Bearer s3cret",
+    });
+    assert.deepEqual(withUpgradeHeader.data, { importProgress: { state: "DONE", stored: 1 } });
+    const wrongUpgradeHeader = await firstSubscriptionResult(baseUrl, query, { id: jobId }, {}, {
+      authorization: "Bearer wrong",
+    });
+    assert.equal(wrongUpgradeHeader.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
   } finally {
     await stop();
   }
 });
 
-/** The first result (or error) of a graphql-ws subscription opened with a connection payload. */
+/**
+ * The first result (or error) of a graphql-ws operation opened with a connection payload, and
+ * with headers on the upgrade request (as a server-side client can send them).
+ */
 async function firstSubscriptionResult(
   baseUrl: string,
   query: string,
   variables: Record<string, unknown>,
   connectionParams: Record<string, string>,
+  upgradeHeaders: Record<string, string> = {},
 ): Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }> {
+  // Deno's WebSocket takes `{ protocols, headers }` as its second argument; lib.dom's type says not.
+  const DenoWebSocket = WebSocket as unknown as new (
+    url: string | URL,
+    options: { protocols?: string | string[]; headers?: Record<string, string> },
+  ) => WebSocket;
+  class WebSocketWithHeaders extends DenoWebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, {
+        protocols: protocols === undefined ? [] : [protocols].flat(),
+        headers: upgradeHeaders,
+      });
+    }
+  }
   const client = createClient({
     url: `${baseUrl.replace(/^http/, "ws")}/graphql`,
-    webSocketImpl: WebSocket,
+    webSocketImpl: WebSocketWithHeaders,
     retryAttempts: 0,
     connectionParams,
   });
