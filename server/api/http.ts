@@ -1,7 +1,7 @@
 /**
  * The HTTP surface on one port: `/graphql` (GraphQL over HTTP, GraphiQL on a browser GET, and the
  * `graphql-transport-ws` WebSocket protocol on upgrade), `POST /upload`, CSV downloads under
- * `/export/`, `/healthz`, and the dashboard at `/`. With `API_TOKEN`, `auth.ts` guards all of them.
+ * `/export/`, `/healthz`, and the dashboard at `/`. `auth.ts` applies `API_TOKEN` to the first three.
  *
  * graphql-ws's bundled Deno handler reads `socket.protocol`, which is empty on this Deno, and so
  * rejects every socket; the socket is wired to graphql-ws's `makeServer` here with the protocol the
