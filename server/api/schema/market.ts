@@ -41,6 +41,10 @@ const InstrumentType = builder.objectRef<InstrumentSummary>("Instrument").implem
       resolve: (row) => row.lastTradeUs === null ? null : isoFromMicros(row.lastTradeUs),
     }),
     tradeCount: t.int({ resolve: (row) => row.tradeCount }),
+    simulated: t.boolean({
+      description: "True for the simulator's synthetic trades (venue sim): not market data.",
+      resolve: (row) => row.venue === "sim",
+    }),
   }),
 });
 
