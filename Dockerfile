@@ -6,7 +6,8 @@ COPY server ./server
 COPY web ./web
 COPY migrations ./migrations
 COPY db ./db
-RUN deno install --entrypoint server/main.ts && deno run -A server/build_web.ts || true
-ENV HOST=0.0.0.0 PORT=8000
+COPY schema.graphql ./
+RUN deno install --entrypoint server/main.ts && deno task build:web
+ENV HOST=0.0.0.0 PORT=8000 WEB_BUILD=off
 EXPOSE 8000
-CMD ["deno", "run", "--allow-all", "server/main.ts"]
+CMD ["deno", "run", "--allow-all", "--unstable-no-legacy-abort", "server/main.ts"]
