@@ -35,6 +35,8 @@ export interface AppOptions {
   access?: AccessOptions;
   /** Largest accepted upload, bytes. Default 2 GiB. */
   uploadMaxBytes?: number;
+  /** The wall clock (ms since the epoch) by which live bars and z-score alerts close buckets. */
+  now?: () => number;
 }
 
 export interface App {
@@ -63,10 +65,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   const alerts = createAlertService(createAlertStore(db.sql), store, {
     onFiring: (event) => pubsub.publish("alerts", event),
     log,
+    now: options.now,
   });
 
   const reloading = new Set<string>();
   const liveBars = createLiveBars({
+    now: options.now,
     onBar: (update) => {
       pubsub.publish(
         "bars",
@@ -150,7 +154,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const lastStoredTrade: LastStoredTrade = (symbol) =>
     store.lastTrade(options.defaultVenue, symbol);
   const feed = options.createFeed?.(queue, lastStoredTrade) ?? null;
-  const ticker = setInterval(() => liveBars.tick(), 250);
+  const ticker = setInterval(() => {
+    // Bars closed by the clock first: z-score alerts then see them.
+    liveBars.tick();
+    alerts.tick();
+  }, 250);
 
   async function health() {
     let database: Record<string, unknown>;

@@ -4,12 +4,20 @@
  *
  * - PRICE rules observe the price of every stored trade of their instrument, in stored order; the
  *   firing's time is the trade's time.
- * - ZSCORE rules observe the pair's z-score at each closed bucket: the pair stream
- *   (`createPairStream`, started from the stored closes of both legs) receives every bar update of
- *   either leg, and when a bucket closes its final point is evaluated once; the firing's time is
- *   that bucket's start. The forming bucket is never evaluated, so a z-score that pokes through the
- *   band for a moment inside a bucket does not fire. The first bucket a rule evaluates is the
- *   newest stored one when it starts (created, resumed or restarted), which may still be forming.
+ * - ZSCORE rules observe the pair's z-score of each bucket once it is final for both legs: the
+ *   pair stream (`createPairStream`, started from the stored closes of both legs) receives every
+ *   bar update of either leg, and each bucket is evaluated exactly once, in order, on its final
+ *   point; the firing's time is that bucket's start. A leg is final for bucket B when its bar of B
+ *   has closed (`closed: true` from live bars, by a later trade or by the clock), when it has a bar
+ *   in a later bucket, or when it has no bar in B and the wall clock has passed B's end plus
+ *   `closeGraceMs`, the grace live bars give late trades (so a leg that did not trade in B does not
+ *   hold B back, and a quiet pair is judged on `tick()` without waiting for a next trade). Trades
+ *   of two symbols are not ordered against each other: the first trade of a later bucket of one
+ *   leg does not decide B while the other leg's bar of B may still change. A forming bucket is
+ *   never evaluated, so a z-score that pokes through the band for a moment inside a bucket does
+ *   not fire. The first bucket a rule evaluates is the newest stored one when it starts (created,
+ *   resumed or restarted); its stored bar counts as forming until the clock passes its end plus
+ *   the grace, or live bars close it.
  *
  * Evaluation is synchronous and never waits on the database or a webhook: the decisions are
  * written in order in the background (firing: event and rule state in one statement, then publish
@@ -17,7 +25,7 @@
  * condition that fired before a restart does not fire again while it keeps holding. The side of a
  * CROSSING rule is not stored: after a restart (or a resume) the first observation sets it again.
  */
-import { type BarUpdate } from "../bars/live_bars.ts";
+import { type BarUpdate, CLOSE_GRACE_MS } from "../bars/live_bars.ts";
 import { instrumentKey, isoFromMicros, TIMEFRAME_MICROS, type Trade } from "../domain.ts";
 import { createPairStream, type PairLegName, type PairStream } from "../analytics/pair_stream.ts";
 import type {
@@ -43,6 +51,10 @@ export interface AlertServiceOptions {
   webhooks?: WebhookSender;
   /** Reports failed writes and history loads. Default `console.error`. */
   log?: (message: string) => void;
+  /** The grace live bars give a bucket after its end before closing it by the clock. */
+  closeGraceMs?: number;
+  /** The wall clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface AlertStats {
@@ -57,6 +69,8 @@ export interface AlertService {
   start(): Promise<void>;
   observeTrades(trades: readonly Trade[]): void;
   observeBar(update: BarUpdate): void;
+  /** Evaluates the z-score buckets the wall clock has made final. Call it with `LiveBars.tick`. */
+  tick(): void;
   createRule(rule: NewAlertRule): Promise<AlertRule>;
   /** Null when no rule has this id. */
   setPaused(id: string, paused: boolean): Promise<AlertRule | null>;
@@ -80,8 +94,23 @@ interface ActiveRule {
 interface PairMonitor {
   /** Null while the history loads; updates meanwhile wait in `queued`. */
   stream: PairStream | null;
-  queued: { leg: PairLegName; bar: BarClose }[];
-  lastClosedTimeUs: number;
+  queued: { leg: PairLegName; bar: BarClose; closed: boolean }[];
+  /** Buckets starting at or before this time have been evaluated (or skipped as empty). */
+  evaluatedThroughUs: number;
+  /** The length of one bucket of the rule's timeframe. */
+  timeframeUs: number;
+  legs: Record<PairLegName, LegProgress>;
+}
+
+/** What a z-score rule knows of one leg's newest bar. */
+interface LegProgress {
+  /** The bucket of the leg's newest bar; -Infinity before any. */
+  barUs: number;
+  /**
+   * LIVE: a live bar not closed yet; STORED: the newest stored bar when the rule started, which
+   * live bars may still be forming until its end plus the grace; CLOSED: final.
+   */
+  state: "LIVE" | "STORED" | "CLOSED";
 }
 
 /** Enough closed bars per leg for every window of the newest point, as `pairStream` loads. */
@@ -158,6 +187,8 @@ export function createAlertService(
   const log = options.log ?? ((message: string) => console.error(message));
   const onFiring = options.onFiring ?? (() => {});
   const webhooks = options.webhooks ?? createWebhookSender({ log });
+  const graceUs = (options.closeGraceMs ?? CLOSE_GRACE_MS) * 1000;
+  const now = options.now ?? Date.now;
   const active = new Map<string, ActiveRule>();
   /** PRICE rules by `venue:SYMBOL`. */
   const byInstrument = new Map<string, Set<ActiveRule>>();
@@ -214,10 +245,10 @@ export function createAlertService(
     unindex(byBarKey, (value) => value.rule !== entry);
   }
 
-  function feedPair(entry: ActiveRule, leg: PairLegName, bar: BarClose): void {
+  function feedPair(entry: ActiveRule, leg: PairLegName, bar: BarClose, closed: boolean): void {
     const monitor = entry.pair!;
     if (monitor.stream === null) {
-      monitor.queued.push({ leg, bar });
+      monitor.queued.push({ leg, bar, closed });
       return;
     }
     try {
@@ -226,9 +257,41 @@ export function createAlertService(
       // A bar older than the kept history (a late correction): the stream cannot place it.
       return;
     }
-    const point = monitor.stream.lastClosed();
-    if (point && point.timeUs > monitor.lastClosedTimeUs) {
-      monitor.lastClosedTimeUs = point.timeUs;
+    const progress = monitor.legs[leg];
+    if (bar.timeUs >= progress.barUs) {
+      progress.barUs = bar.timeUs;
+      progress.state = closed ? "CLOSED" : "LIVE";
+    }
+    evaluateFinal(entry);
+  }
+
+  /**
+   * The newest bucket start through which `leg` is final: its bar's bucket is final once that
+   * bar is closed, any earlier one already; a bucket after its bar once the clock passed its end
+   * plus the grace.
+   */
+  function legFinalThroughUs(monitor: PairMonitor, leg: PairLegName, nowUs: number): number {
+    const { barUs, state } = monitor.legs[leg];
+    const byClockUs = nowUs - monitor.timeframeUs - graceUs;
+    if (state === "CLOSED") return Math.max(barUs, byClockUs);
+    if (state === "STORED" && byClockUs >= barUs) return byClockUs;
+    return barUs - 1;
+  }
+
+  /** Evaluates, in order and once each, the buckets that have become final for both legs. */
+  function evaluateFinal(entry: ActiveRule): void {
+    const monitor = entry.pair!;
+    if (monitor.stream === null) return;
+    const nowUs = now() * 1000;
+    const finalThroughUs = Math.min(
+      legFinalThroughUs(monitor, "base", nowUs),
+      legFinalThroughUs(monitor, "quote", nowUs),
+    );
+    if (finalThroughUs <= monitor.evaluatedThroughUs) return;
+    monitor.stream.closeThrough(finalThroughUs);
+    const points = monitor.stream.closedPoints(monitor.evaluatedThroughUs, finalThroughUs);
+    monitor.evaluatedThroughUs = finalThroughUs;
+    for (const point of points) {
       if (point.zscore !== null) observe(entry, point.zscore, point.timeUs);
     }
   }
@@ -253,7 +316,16 @@ export function createAlertService(
       return;
     }
     const settings = rule.pair!;
-    const monitor: PairMonitor = { stream: null, queued: [], lastClosedTimeUs: -Infinity };
+    const monitor: PairMonitor = {
+      stream: null,
+      queued: [],
+      evaluatedThroughUs: -Infinity,
+      timeframeUs: TIMEFRAME_MICROS[settings.timeframe],
+      legs: {
+        base: { barUs: -Infinity, state: "CLOSED" },
+        quote: { barUs: -Infinity, state: "CLOSED" },
+      },
+    };
     entry.pair = monitor;
     // Subscribe first, then load: bars that arrive during the load are queued, none is missed.
     index(byBarKey, barKey(rule.venue, rule.symbol, settings.timeframe), {
@@ -272,17 +344,21 @@ export function createAlertService(
         ),
       );
       monitor.stream = createRulePairStream(rule, { base, quote });
+      monitor.legs.base = { barUs: base.at(-1)?.timeUs ?? -Infinity, state: "STORED" };
+      monitor.legs.quote = { barUs: quote.at(-1)?.timeUs ?? -Infinity, state: "STORED" };
     } catch (error) {
       deactivate(rule.id);
       log(`Alert rule ${rule.id} (${rule.name}) cannot start: ${String(error)}`);
       return;
     }
     // The newest stored bucket may still be forming (a rule created or resumed mid-bucket, a
-    // restart): it is evaluated when a later bucket closes it. It was never evaluated before: a
-    // bucket is evaluated only once a later one exists, and that one would be the newest.
+    // restart): it is evaluated once final. Older ones were final before the rule started.
     const newest = monitor.stream.latest();
-    monitor.lastClosedTimeUs = newest === null ? -Infinity : newest.timeUs - 1;
-    for (const update of monitor.queued.splice(0)) feedPair(entry, update.leg, update.bar);
+    monitor.evaluatedThroughUs = newest === null ? -Infinity : newest.timeUs - 1;
+    for (const update of monitor.queued.splice(0)) {
+      feedPair(entry, update.leg, update.bar, update.closed);
+    }
+    evaluateFinal(entry);
   }
 
   return {
@@ -302,8 +378,11 @@ export function createAlertService(
       const entries = byBarKey.get(barKey(bar.venue, bar.symbol, update.timeframe));
       if (!entries) return;
       for (const { rule, leg } of entries) {
-        feedPair(rule, leg, { timeUs: bar.timeUs, close: bar.close });
+        feedPair(rule, leg, { timeUs: bar.timeUs, close: bar.close }, update.closed);
       }
+    },
+    tick() {
+      for (const entry of active.values()) if (entry.pair !== null) evaluateFinal(entry);
     },
     async createRule(newRule) {
       const rule = await store.createRule(newRule);

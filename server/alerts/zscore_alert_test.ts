@@ -73,7 +73,14 @@ function trade(symbol: string, second: number, price: number): Trade {
 }
 
 async function start(databaseUrl: string) {
-  const app = await createApp({ databaseUrl, defaultVenue: VENUE, log: () => {} });
+  // The clock stays at the start of the live buckets: each bucket closes by the next trades, as in
+  // a busy market, never by the clock while the test pauses or restarts between buckets.
+  const app = await createApp({
+    databaseUrl,
+    defaultVenue: VENUE,
+    log: () => {},
+    now: () => LIVE_START_US / 1000,
+  });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
     app.http.handle,

@@ -4,7 +4,8 @@
  *
  * The stream keeps the recent part of the pair's LOCF grid (ANALYTICS.md "Inputs"). A bar for a new
  * bucket appends a grid point, which closes the previous one; a bar for the forming bucket updates
- * it in place. A bar that arrives after the other symbol has already moved on (trades of two symbols
+ * it in place; `closeThrough` closes the newest one when the caller knows it is final (a quiet
+ * pair whose bucket ended). A bar that arrives after the other symbol has already moved on (trades of two symbols
  * are not ordered against each other) is still placed in its bucket, and every point from there on
  * is recomputed.
  *
@@ -52,6 +53,14 @@ export interface PairStream {
   latest(): PairPoint | null;
   /** The point of the most recent closed bucket, final unless a late bar reopens it. */
   lastClosed(): PairPoint | null;
+  /**
+   * Closes the newest bucket if it starts at or before `timeUs`, although no later bucket exists
+   * yet (both legs are known to be final for it, e.g. by the wall clock); a bar for that bucket
+   * reopens it. Static methods then fit their hedge on the lookback ending at it.
+   */
+  closeThrough(timeUs: number): void;
+  /** The points of the closed buckets starting in (afterUs, throughUs], oldest first. */
+  closedPoints(afterUs: number, throughUs: number): PairPoint[];
 }
 
 /** Buckets kept beyond what the windows need, so that late bars still find their bucket. */
@@ -115,6 +124,22 @@ export function createPairStream(options: PairStreamOptions): PairStream {
     lastClosed(): PairPoint | null {
       const closedEnd = lastIsForming ? times.length - 2 : times.length - 1;
       return closedEnd >= 0 ? points[closedEnd] : null;
+    },
+    closeThrough(timeUs: number): void {
+      const last = times.length - 1;
+      if (!lastIsForming || times[last] > timeUs) return;
+      lastIsForming = false;
+      refresh(last, false);
+    },
+    closedPoints(afterUs: number, throughUs: number): PairPoint[] {
+      const closedEnd = lastIsForming ? times.length - 2 : times.length - 1;
+      let first = closedEnd + 1;
+      while (first > 0 && times[first - 1] > afterUs) first--;
+      const result: PairPoint[] = [];
+      for (let k = first; k <= closedEnd && times[k] <= throughUs; k++) {
+        if (points[k] !== null) result.push(points[k]!);
+      }
+      return result;
     },
   };
 

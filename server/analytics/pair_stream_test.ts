@@ -301,3 +301,54 @@ Deno.test("a bar older than the buckets the stream keeps is refused", () => {
     /ETHUSDT bar at 1970-01-01T00:00:02.000Z is too late for the live pair/,
   );
 });
+
+Deno.test("a bucket closed by closeThrough, before any later bar, has the batch point of that bucket", () => {
+  const { base, quote } = legsOf("usdm-1s-BTCUSDT-ETHUSDT");
+  for (const method of methods) {
+    const cut = base[base.length - 250].timeUs;
+    const seen = {
+      base: base.filter((bar) => bar.timeUs < cut),
+      quote: quote.filter((bar) => bar.timeUs < cut),
+    };
+    const stream = createPairStream({
+      ...windows,
+      method,
+      priceTransform: "LOG",
+      barSeconds: 1,
+      history: {
+        base: { symbol: "BTCUSDT", bars: [...seen.base] },
+        quote: { symbol: "ETHUSDT", bars: [...seen.quote] },
+      },
+    });
+    const closedByClock: PairPoint[] = [];
+    const all = events(base, quote).filter((event) => event.bar.timeUs >= cut);
+    all.forEach((event, k) => {
+      feed(stream, event);
+      seen[event.leg].push(event.bar);
+      const bucket = event.bar.timeUs;
+      if (all[k + 1]?.bar.timeUs === bucket) return;
+      // Every bar of this bucket has arrived and none of a later one: the clock closes it.
+      stream.closeThrough(bucket - 1);
+      assert.notEqual(stream.lastClosed()?.timeUs, bucket, `${method}: closed too early`);
+      stream.closeThrough(bucket);
+      const closed = stream.lastClosed();
+      if (closed === null) return;
+      assert.equal(closed.timeUs, bucket);
+      closedByClock.push(closed);
+      if (closedByClock.length % 7 !== 0) return;
+      assertSamePoint(
+        closed,
+        batchPoint(seen, bucket, { ...windows, method, priceTransform: "LOG", barSeconds: 1 }),
+        `${method} ${bucket}`,
+      );
+    });
+    assert.ok(closedByClock.length > 100, `${method}: closed ${closedByClock.length}`);
+    // The closed points stay what they were when each bucket was closed.
+    const from = closedByClock[closedByClock.length - 40].timeUs;
+    assert.deepEqual(
+      stream.closedPoints(from - 1, Infinity),
+      closedByClock.slice(-40),
+    );
+    assert.deepEqual(stream.closedPoints(from, from + 2_000_000), closedByClock.slice(-39, -37));
+  }
+});

@@ -18,6 +18,9 @@ import {
 } from "../domain.ts";
 import { createDecimalSum, type DecimalSum } from "./decimal_sum.ts";
 
+/** How long after its end a bucket still takes trades before the clock closes it. */
+export const CLOSE_GRACE_MS = 1_500;
+
 export interface BarUpdate {
   bar: Bar;
   timeframe: Timeframe;
@@ -29,7 +32,7 @@ export interface LiveBarsOptions {
   onBar: (update: BarUpdate) => void;
   /** A stored trade fell into an already closed bucket. */
   onLateBucket?: (venue: string, symbol: string, timeframe: Timeframe, bucketUs: number) => void;
-  /** Default 1,500. */
+  /** Default `CLOSE_GRACE_MS`. */
   closeGraceMs?: number;
   now?: () => number;
 }
@@ -53,7 +56,7 @@ interface FormingBar {
 }
 
 export function createLiveBars(options: LiveBarsOptions): LiveBars {
-  const graceUs = (options.closeGraceMs ?? 1_500) * 1000;
+  const graceUs = (options.closeGraceMs ?? CLOSE_GRACE_MS) * 1000;
   const now = options.now ?? Date.now;
   const forming = new Map<string, FormingBar>();
   const closedThrough = new Map<string, number>();
