@@ -287,10 +287,13 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     const inRange = bucketInRange(query);
     // One text value, "timeUs close,timeUs close,...", instead of one row per bar: a pair analysis
     // reads 100,000 bars per leg, and as rows they cost 2-3x more to send, receive and parse
-    // (postgres.js, PGlite's socket). Sorted by the bucket itself, never by its text.
+    // (postgres.js, PGlite's socket). The subquery's one sort (newest first, for the limit) gives
+    // the order: an aggregate fed by a sorted subquery usually keeps it (PostgreSQL's documentation
+    // on aggregate input order), so the text is newest first and reversed here.
+    // date_part's double holds every microsecond of these years exactly, and costs far less than
+    // extract's numeric.
     const [row] = await sql<{ bars: string | null }[]>`
-      select string_agg((extract(epoch from bucket) * 1e6)::bigint || ' ' || close, ','
-        order by bucket) as bars
+      select string_agg((date_part('epoch', bucket) * 1e6)::bigint || ' ' || close, ',') as bars
       from (
         select bucket, close
         from ${table}
@@ -307,7 +310,15 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
         order by bucket desc
         limit ${query.limit ?? null}
       ) recent`;
-    return parseCloses(row?.bars ?? null);
+    const closes = parseCloses(row?.bars ?? null).reverse();
+    // The order above is PostgreSQL's usual behaviour, not a guarantee: check it (O(n)), and sort
+    // should a plan ever deliver another.
+    for (let i = 1; i < closes.length; i++) {
+      if (closes[i].timeUs <= closes[i - 1].timeUs) {
+        return closes.sort((a, b) => a.timeUs - b.timeUs);
+      }
+    }
+    return closes;
   }
 
   async function insertImportedBars(bars: readonly ImportedBar[]): Promise<number> {
