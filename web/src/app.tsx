@@ -17,6 +17,7 @@ const VIEW_PAGES = {
   market: { title: "Market", page: lazy(() => import("./market/market_view.tsx")) },
   pair: { title: "Pair", page: lazy(() => import("./pair/pair_view.tsx")) },
   scanner: { title: "Scanner", page: lazy(() => import("./scanner/scanner_view.tsx")) },
+  backtest: { title: "Backtest", page: lazy(() => import("./backtest/backtest_view.tsx")) },
 } satisfies Record<View, unknown>;
 
 export function App() {

@@ -4,12 +4,13 @@
  * that makes no sense falls back to its default instead of breaking the page.
  */
 
-export type View = "market" | "pair" | "scanner";
+export type View = "market" | "pair" | "scanner" | "backtest";
 export type Timeframe = "S1" | "M1" | "M5";
 export type HedgeMethod = "OLS" | "HUBER" | "THEIL_SEN" | "ROLLING_OLS" | "KALMAN";
 export type PriceTransform = "LOG" | "RAW";
+export type WalkForward = "NONE" | "ROLLING" | "EXPANDING";
 
-export const VIEWS: readonly View[] = ["market", "pair", "scanner"];
+export const VIEWS: readonly View[] = ["market", "pair", "scanner", "backtest"];
 export const TIMEFRAMES: readonly Timeframe[] = ["S1", "M1", "M5"];
 export const HEDGE_METHODS: readonly HedgeMethod[] = [
   "OLS",
@@ -19,6 +20,7 @@ export const HEDGE_METHODS: readonly HedgeMethod[] = [
   "KALMAN",
 ];
 export const PRICE_TRANSFORMS: readonly PriceTransform[] = ["LOG", "RAW"];
+export const WALK_FORWARDS: readonly WalkForward[] = ["NONE", "ROLLING", "EXPANDING"];
 
 export interface DashboardParams {
   view: View;
@@ -38,6 +40,14 @@ export interface DashboardParams {
   /** |z| at which a position opens and closes (bands and threshold lines). */
   entry: number;
   exit: number;
+  /** Backtest: |z| that closes a position at a loss; null: no stop ("off" in the URL). */
+  stop: number | null;
+  /** Backtest: money in the base leg at entry. */
+  notional: number;
+  /** Backtest: fee per leg per fill, basis points. */
+  feeBps: number;
+  /** Backtest: how the hedge is refitted as the backtest walks forward. */
+  walkForward: WalkForward;
   /** Range start and end as ISO-8601 UTC; empty: the most recent data. */
   from: string;
   to: string;
@@ -59,6 +69,10 @@ export const DEFAULT_PARAMS: DashboardParams = {
   hedgeWindow: 100,
   entry: 2,
   exit: 0.5,
+  stop: 4,
+  notional: 10_000,
+  feeBps: 4,
+  walkForward: "NONE",
   from: "",
   to: "",
   symbols: [],
@@ -78,11 +92,17 @@ const KEYS = {
   hedgeWindow: "hedge",
   entry: "entry",
   exit: "exit",
+  stop: "stop",
+  notional: "notional",
+  feeBps: "fee",
+  walkForward: "wf",
   from: "from",
   to: "to",
   symbols: "symbols",
 } as const satisfies Record<Exclude<keyof DashboardParams, "view">, string>;
 
+/** How the URL says "no stop". */
+const STOP_OFF = "off";
 const SYMBOL = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 const VENUE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
@@ -113,6 +133,16 @@ export function parseParams(pathname: string, search: string): DashboardParams {
     hedgeWindow: wholeNumber(text(KEYS.hedgeWindow), 2, 100_000, DEFAULT_PARAMS.hedgeWindow),
     entry: positiveNumber(text(KEYS.entry), DEFAULT_PARAMS.entry),
     exit: nonNegativeNumber(text(KEYS.exit), DEFAULT_PARAMS.exit),
+    stop: text(KEYS.stop).toLowerCase() === STOP_OFF
+      ? null
+      : positiveNumber(text(KEYS.stop), DEFAULT_PARAMS.stop ?? 4),
+    notional: positiveNumber(text(KEYS.notional), DEFAULT_PARAMS.notional),
+    feeBps: nonNegativeNumber(text(KEYS.feeBps), DEFAULT_PARAMS.feeBps),
+    walkForward: oneOf(
+      text(KEYS.walkForward).toUpperCase(),
+      WALK_FORWARDS,
+      DEFAULT_PARAMS.walkForward,
+    ),
     from: isoTime(text(KEYS.from)),
     to: isoTime(text(KEYS.to)),
     symbols: text(KEYS.symbols).split(",").map((s) => s.trim().toUpperCase())
@@ -126,7 +156,7 @@ export function formatLocation(params: DashboardParams): string {
   for (const [field, key] of Object.entries(KEYS) as [keyof typeof KEYS, string][]) {
     const value = params[field];
     const fallback = DEFAULT_PARAMS[field];
-    const text = Array.isArray(value) ? value.join(",") : String(value);
+    const text = Array.isArray(value) ? value.join(",") : value === null ? STOP_OFF : String(value);
     const defaultText = Array.isArray(fallback) ? fallback.join(",") : String(fallback);
     if (text !== defaultText) query.set(key, text);
   }

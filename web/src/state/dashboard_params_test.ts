@@ -55,3 +55,20 @@ Deno.test("nonsense in the URL falls back to defaults instead of breaking the vi
 Deno.test("a time without a zone is read as UTC, as the API reads it", () => {
   assert.equal(parseParams("/market", "?from=2024-08-08T23:55").from, "2024-08-08T23:55:00.000Z");
 });
+
+Deno.test("a backtest link restores its stop (or no stop), notional, fees and walk-forward", () => {
+  const params = parseParams(
+    "/backtest",
+    "?base=BTCUSDT&quote=ETHUSDT&stop=off&notional=5000&fee=0&wf=rolling",
+  );
+  assert.equal(params.view, "backtest");
+  assert.equal(params.stop, null);
+  assert.equal(params.notional, 5000);
+  assert.equal(params.feeBps, 0);
+  assert.equal(params.walkForward, "ROLLING");
+  const [path, search] = formatLocation(params).split("?");
+  assert.match(search, /stop=off/);
+  assert.deepEqual(parseParams(path, search), params);
+  assert.equal(parseParams("/backtest", "?stop=3.5").stop, 3.5);
+  assert.equal(parseParams("/backtest", "?stop=-1").stop, DEFAULT_PARAMS.stop);
+});
