@@ -12,11 +12,14 @@ import { createHealthPoll } from "./state/health_poll.ts";
 import { createTheme } from "./state/theme.ts";
 import { createInstruments } from "./market/market_data.ts";
 import { StatusPill } from "./ui/status_pill.tsx";
+import { AlertToasts } from "./alerts/alert_toasts.tsx";
 
 const VIEW_PAGES = {
   market: { title: "Market", page: lazy(() => import("./market/market_view.tsx")) },
   pair: { title: "Pair", page: lazy(() => import("./pair/pair_view.tsx")) },
   scanner: { title: "Scanner", page: lazy(() => import("./scanner/scanner_view.tsx")) },
+  alerts: { title: "Alerts", page: lazy(() => import("./alerts/alerts_view.tsx")) },
+  data: { title: "Data", page: lazy(() => import("./uploads/data_view.tsx")) },
   backtest: { title: "Backtest", page: lazy(() => import("./backtest/backtest_view.tsx")) },
 } satisfies Record<View, unknown>;
 
@@ -74,6 +77,7 @@ export function App() {
           connections={connection.connections}
         />
       </main>
+      <AlertToasts client={connection.client} />
     </div>
   );
 }

@@ -4,13 +4,13 @@
  * that makes no sense falls back to its default instead of breaking the page.
  */
 
-export type View = "market" | "pair" | "scanner" | "backtest";
+export type View = "market" | "pair" | "scanner" | "backtest" | "alerts" | "data";
 export type Timeframe = "S1" | "M1" | "M5";
 export type HedgeMethod = "OLS" | "HUBER" | "THEIL_SEN" | "ROLLING_OLS" | "KALMAN";
 export type PriceTransform = "LOG" | "RAW";
 export type WalkForward = "NONE" | "ROLLING" | "EXPANDING";
 
-export const VIEWS: readonly View[] = ["market", "pair", "scanner", "backtest"];
+export const VIEWS: readonly View[] = ["market", "pair", "scanner", "backtest", "alerts", "data"];
 export const TIMEFRAMES: readonly Timeframe[] = ["S1", "M1", "M5"];
 export const HEDGE_METHODS: readonly HedgeMethod[] = [
   "OLS",
