@@ -119,7 +119,12 @@ export default function DataView(props: ViewProps) {
         <h2>CSV downloads</h2>
         <Show
           when={links().length > 0}
-          fallback={<small>No instrument with data yet: import or stream trades first.</small>}
+          fallback={
+            <small>
+              No instrument with data yet: import or stream trades first (new instruments appear
+              here within 15 s).
+            </small>
+          }
         >
           <ul class="export-links" data-testid="export-links">
             <For each={links()}>
