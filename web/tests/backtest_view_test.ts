@@ -34,8 +34,8 @@ async function backtestFigures(
 }
 
 Deno.test({
-  name: "backtest view shows the same net PnL and trades as the backtest query, and keeps its " +
-    "parameters through a reload",
+  name: "backtest view shows the same net PnL and trades as the backtest query, keeps its " +
+    "parameters through a reload, and a sweep cell loads its backtest",
   ignore: !backtestApi,
   fn: async () => {
     const server = await startDashboardServer();
@@ -88,6 +88,23 @@ Deno.test({
       assert.equal(
         await page.getByTestId("backtest-trade-count").textContent(),
         String(second.trades),
+      );
+
+      // The sweep's heat map: a cell shows its net PnL, and clicking it loads that backtest.
+      const third = await backtestFigures(server, "entry: 2.5, exit: 0.5");
+      await page.getByTestId("sweep-run").click();
+      const cell = page.locator('[data-testid="sweep-map"] td[data-entry="2.5"][data-exit="0.5"]');
+      await cell.waitFor({ timeout: 30_000 });
+      assert.equal(await cell.textContent(), formatNumber(third.netPnl, 0));
+      assert.match(await cell.getAttribute("title") ?? "", new RegExp(`${third.trades} trades`));
+      await page.getByTestId("sweep-map").screenshot({ path: "test-artifacts/backtest-sweep.png" });
+      await cell.click();
+      await page.waitForURL(/entry=2\.5/);
+      await page.getByTestId("backtest-net-pnl")
+        .filter({ hasText: formatNumber(third.netPnl, 2) }).waitFor({ timeout: 20_000 });
+      assert.equal(
+        await page.getByTestId("backtest-trade-count").textContent(),
+        String(third.trades),
       );
       browser.assertNoPageErrors();
     } finally {

@@ -25,6 +25,9 @@ import type { BacktestInput } from "./backtest_documents.ts";
 import { equityAndDrawdown, type TradeMarker, tradeMarkers } from "./backtest_series.ts";
 import { MetricsPanel } from "./metrics_panel.tsx";
 import { StopField } from "./stop_field.tsx";
+import { createBacktestSweep, type SweepBase } from "./sweep_data.ts";
+import { SWEEP_ENTRIES, SWEEP_EXITS, sweepGrid } from "./sweep_grid.ts";
+import { SweepHeatMap } from "./sweep_heat_map.tsx";
 import { TradeTable } from "./trade_table.tsx";
 
 const WALK_FORWARD_NAMES = { NONE: "none", ROLLING: "rolling", EXPANDING: "expanding" };
@@ -88,6 +91,21 @@ export default function BacktestView(props: ViewProps) {
   );
 
   const backtest = createBacktestData(props.client, input);
+  const sweepBase = createMemo<SweepBase | null>(
+    () => {
+      const chosen = input();
+      if (!chosen) return null;
+      const { entry: _entry, exit: _exit, ...rest } = chosen;
+      return rest;
+    },
+    null,
+    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
+  );
+  const sweep = createBacktestSweep(props.client, sweepBase);
+  const grid = createMemo(() => {
+    const cells = sweep.cells();
+    return cells ? sweepGrid(cells) : null;
+  });
   const trades = () => backtest.result()?.tradeList ?? [];
 
   const equity = createMemo(() => equityAndDrawdown(backtest.result()?.equity ?? []));
@@ -328,6 +346,34 @@ export default function BacktestView(props: ViewProps) {
               {(result) => <MetricsPanel metrics={result()} notional={params().notional} />}
             </Show>
           </div>
+        </div>
+        <div class="panel sweep">
+          <h2>Entry × exit sweep (net PnL)</h2>
+          <p>
+            <button
+              type="button"
+              data-testid="sweep-run"
+              disabled={sweep.running()}
+              onClick={() => sweep.run(SWEEP_ENTRIES, SWEEP_EXITS)}
+            >
+              {sweep.running() ? "Sweeping…" : "Sweep entries × exits"}
+            </button>{" "}
+            <small>
+              every entry {SWEEP_ENTRIES.join(", ")} with every exit{" "}
+              {SWEEP_EXITS.join(", ")}; hover a cell for its metrics, click it to load that backtest
+            </small>
+          </p>
+          <ErrorList messages={sweep.errors()} />
+          <Show when={grid()}>
+            {(shown) => (
+              <SweepHeatMap
+                grid={shown()}
+                entry={params().entry}
+                exit={params().exit}
+                onSelect={(entry, exit) => props.location.update({ entry, exit })}
+              />
+            )}
+          </Show>
         </div>
         <TradeTable trades={trades()} />
       </Show>
