@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { importFile } from "../../server/ingest/import_file.ts";
+import { DEFAULT_PARAMS } from "../src/state/dashboard_params.ts";
 import { formatNumber } from "../src/ui/format.ts";
-import { openBrowser } from "./chromium.ts";
+import { openBrowser, type Page } from "./chromium.ts";
 import { type DashboardServer, startDashboardServer } from "./dashboard_server.ts";
 import { schemaHas } from "./schema_fields.ts";
 
@@ -12,15 +13,46 @@ if (!backtestApi) {
 
 const KLINES = "../shared/data/spot-klines-1m-2018-06-18";
 
+/** The pair as the view's URL below and its defaults name it. */
+const PAIR =
+  `{ base: "BTCUSDT", quote: "ETHUSDT", venue: "binance-spot", timeframe: M1, zWindow: 30,
+  method: ${DEFAULT_PARAMS.method}, priceTransform: ${DEFAULT_PARAMS.transform},
+  corrWindow: ${DEFAULT_PARAMS.corrWindow}, hedgeWindow: ${DEFAULT_PARAMS.hedgeWindow} }`;
+
 /** The `backtest` query as any API client sends it, for the figures the view must show. */
 async function backtestFigures(
   server: DashboardServer,
   thresholds: string,
-): Promise<{ netPnl: number; trades: number }> {
-  const query = `{ backtest(input: {
-    pair: { base: "BTCUSDT", quote: "ETHUSDT", venue: "binance-spot", timeframe: M1, zWindow: 30 },
-    ${thresholds}, stop: null, feeBps: 2, walkForward: ROLLING
-  }) { netPnl trades } }`;
+): Promise<
+  { netPnl: number; trades: number; tradeList: { entryTime: string; exitTime: string }[] }
+> {
+  const answer = await graphql(
+    server,
+    `{ backtest(input: {
+      pair: ${PAIR}, ${thresholds}, stop: null, feeBps: 2, walkForward: ROLLING
+    }) { netPnl trades tradeList { entryTime exitTime } } }`,
+  );
+  return answer.backtest;
+}
+
+/** The pair's spread and z-score at each bar, as `pairAnalytics` answers them. */
+async function pairValues(
+  server: DashboardServer,
+): Promise<{ spread: Map<number, number | null>; zscore: Map<number, number | null> }> {
+  const answer = await graphql(
+    server,
+    `{ pairAnalytics(input: ${PAIR}) { points { time spread zscore } } }`,
+  );
+  const points: { time: string; spread: number | null; zscore: number | null }[] =
+    answer.pairAnalytics.points;
+  return {
+    spread: new Map(points.map((point) => [Date.parse(point.time), point.spread])),
+    zscore: new Map(points.map((point) => [Date.parse(point.time), point.zscore])),
+  };
+}
+
+// deno-lint-ignore no-explicit-any -- each caller reads the fields its own query selects
+async function graphql(server: DashboardServer, query: string): Promise<any> {
   const response = await server.app.http.handle(
     new Request("http://local/graphql", {
       method: "POST",
@@ -30,7 +62,69 @@ async function backtestFigures(
   );
   const answer = await response.json();
   assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  return answer.data.backtest;
+  return answer.data;
+}
+
+/**
+ * Where a chart drew its trade markers and its line, in screen pixels: each point annotation's
+ * centre, and each vertex of the series line (one per bar with a value, in time order).
+ */
+function drawnMarkersAndLine(page: Page, chart: string) {
+  return page.evaluate((label) => {
+    const root = document.querySelector(`[data-chart="${label}"]`)!;
+    const markers = [...root.querySelectorAll(".apexcharts-point-annotation-marker")].map(
+      (marker) => {
+        const box = marker.getBoundingClientRect();
+        return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      },
+    );
+    const line = root.querySelector<SVGPathElement>(
+      ".apexcharts-line-series path.apexcharts-line",
+    )!;
+    const toScreen = line.getScreenCTM()!;
+    const numbers = (line.getAttribute("d") ?? "").match(/-?\d+(\.\d+)?(e-?\d+)?/g) ?? [];
+    const vertices = [];
+    for (let i = 0; i + 1 < numbers.length; i += 2) {
+      const point = new DOMPoint(Number(numbers[i]), Number(numbers[i + 1])).matrixTransform(
+        toScreen,
+      );
+      vertices.push({ x: point.x, y: point.y });
+    }
+    return { markers, vertices };
+  }, chart);
+}
+
+/**
+ * Asserts the chart carries an entry and an exit marker per trade, each drawn on the chart's own
+ * line at that trade's bar (the vertex of that bar), within `tolerancePx`.
+ */
+async function assertMarkersOnLine(
+  page: Page,
+  chart: string,
+  trades: { entryTime: string; exitTime: string }[],
+  values: Map<number, number | null>,
+  tolerancePx = 3,
+) {
+  const times = [...values.keys()].filter((time) => values.get(time) !== null).sort((a, b) =>
+    a - b
+  );
+  const { markers, vertices } = await drawnMarkersAndLine(page, chart);
+  assert.equal(vertices.length, times.length, `${chart}: one line vertex per bar with a value`);
+  const barTimes = trades.flatMap((trade) => [
+    Date.parse(trade.entryTime),
+    Date.parse(trade.exitTime),
+  ]);
+  assert.equal(markers.length, barTimes.length, `${chart}: an entry and an exit marker per trade`);
+  barTimes.forEach((time, i) => {
+    assert.notEqual(values.get(time) ?? null, null, `${chart} has a value at trade bar ${time}`);
+    const vertex = vertices[times.indexOf(time)];
+    const marker = markers[i];
+    assert.ok(
+      Math.abs(marker.x - vertex.x) <= tolerancePx && Math.abs(marker.y - vertex.y) <= tolerancePx,
+      `${chart}: marker ${i} at (${marker.x}, ${marker.y}) is off its bar's point ` +
+        `(${vertex.x}, ${vertex.y})`,
+    );
+  });
 }
 
 Deno.test({
@@ -69,9 +163,18 @@ Deno.test({
         await page.locator(`[data-chart="${chart}"] .apexcharts-line-series path`).first()
           .waitFor({ timeout: 10_000 });
       }
-      await page.locator('[data-chart="backtest-zscore"] .apexcharts-point-annotations')
-        .first().waitFor({ state: "attached", timeout: 10_000 });
-      await page.waitForTimeout(500);
+      // Entry and exit markers on the spread and the z-score, each on its own line at the bar.
+      const values = await pairValues(server);
+      const markedCharts = [
+        ["backtest-zscore", values.zscore],
+        ["backtest-spread", values.spread],
+      ] as const;
+      for (const [chart, series] of markedCharts) {
+        await page.locator(`[data-chart="${chart}"] .apexcharts-point-annotation-marker`)
+          .nth(2 * first.trades - 1).waitFor({ state: "attached", timeout: 10_000 });
+        await page.waitForTimeout(500);
+        await assertMarkersOnLine(page, chart, first.tradeList, series);
+      }
       await browser.screenshot("backtest");
 
       const second = await backtestFigures(server, "entry: 1.8, exit: 0.25");

@@ -1,8 +1,9 @@
 /**
  * Backtest: a mean-reversion strategy on the pair's spread z-score with the parameters in the URL;
- * its results, the equity curve with its drawdown, the spread, the z-score with every entry and
- * exit marked, and the list of trades. The spread and z-score are the pair's as the Pair view fits
- * them; with walk-forward the backtest trades on its own refitted z, so a marker can sit off a line.
+ * its results, the equity curve with its drawdown, the spread and the z-score with every entry and
+ * exit marked on each, and the list of trades. The spread and z-score are the pair's as the Pair
+ * view fits them; with walk-forward the backtest trades on its own refitted z, so a marker can sit
+ * off a line.
  */
 import { createEffect, createMemo, Show } from "solid-js";
 import { ApexChart } from "../charts/apex_chart.tsx";
@@ -117,6 +118,11 @@ export default function BacktestView(props: ViewProps) {
   const zSeries = createMemo(() => [
     { name: "z-score", data: fieldSeries(backtest.points(), "zscore") },
   ]);
+  // Each chart's markers sit on its own series' value at the trade's bar (x in epoch ms, as the
+  // series): the spread and the z-score differ in scale, so one point set cannot serve both.
+  const spreadAnnotations = createMemo(() => ({
+    points: markerAnnotations(tradeMarkers(trades(), valueMap(spreadSeries()[0].data))),
+  }));
   const zAnnotations = createMemo(() => {
     const p = params();
     const lines = [
@@ -298,13 +304,15 @@ export default function BacktestView(props: ViewProps) {
             </div>
             <div class="chart-card">
               <p class="chart-title">
-                Spread ({METHOD_NAMES[params().method]}, as the Pair view fits it)
+                Spread ({METHOD_NAMES[params().method]}, as the Pair view fits it) with the
+                backtest's entries ▲ and exits ●
               </p>
               <ApexChart
                 label="backtest-spread"
                 height={200}
                 theme={props.theme}
                 series={spreadSeries()}
+                annotations={spreadAnnotations()}
                 options={timeLineOptions({
                   id: "backtest-spread",
                   group: "backtest",

@@ -65,15 +65,20 @@ export function ApexChart(props: ApexChartProps) {
       redraw.schedule("series", () => enqueue(() => chart.updateSeries(series, false)));
     }, { defer: true }));
 
+    // updateOptions copies its options to every chart of the same group unless its fourth
+    // argument (updateSyncedCharts) is false: one chart's markers and lines must stay its own.
     createEffect(on(() => props.annotations, (annotations) => {
       redraw.schedule(
         "annotations",
-        () => enqueue(() => chart.updateOptions({ annotations: annotations ?? {} }, false, false)),
+        () =>
+          enqueue(() =>
+            chart.updateOptions({ annotations: annotations ?? {} }, false, false, false)
+          ),
       );
     }, { defer: true }));
 
     createEffect(on(() => props.theme, (mode) => {
-      enqueue(() => chart.updateOptions({ theme: { mode } }, false, false));
+      enqueue(() => chart.updateOptions({ theme: { mode } }, false, false, false));
     }, { defer: true }));
 
     onCleanup(() => {
