@@ -1,12 +1,33 @@
 import assert from "node:assert/strict";
+import { DEFAULT_PARAMS } from "../src/state/dashboard_params.ts";
+import { formatNumber } from "../src/ui/format.ts";
 import { openBrowser } from "./chromium.ts";
-import { startDashboardServer } from "./dashboard_server.ts";
+import { type DashboardServer, startDashboardServer } from "./dashboard_server.ts";
 import { readRecordedTrades, shiftTrades } from "./recorded_trades.ts";
 import { schemaHas } from "./schema_fields.ts";
 
 const pairApi = schemaHas("Query", "pairAnalytics") && schemaHas("Subscription", "pairStream");
 if (!pairApi) {
   console.warn("Pair view browser tests skipped: the server has no pairAnalytics/pairStream yet");
+}
+
+/** The z-score of each bucket, as `pairAnalytics` answers for the pair the view follows live. */
+async function pairZScores(server: DashboardServer): Promise<Map<number, number | null>> {
+  const query = `{ pairAnalytics(input: { base: "BTCUSDT", quote: "ETHUSDT", timeframe: S1,
+    zWindow: 30, method: ROLLING_OLS, priceTransform: ${DEFAULT_PARAMS.transform},
+    corrWindow: ${DEFAULT_PARAMS.corrWindow}, hedgeWindow: ${DEFAULT_PARAMS.hedgeWindow} }) {
+    points { time zscore } } }`;
+  const response = await server.app.http.handle(
+    new Request("http://local/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query }),
+    }),
+  );
+  const answer = await response.json();
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+  const points: { time: string; zscore: number | null }[] = answer.data.pairAnalytics.points;
+  return new Map(points.map((point) => [Date.parse(point.time), point.zscore]));
 }
 
 Deno.test({
@@ -59,6 +80,36 @@ Deno.test({
       })));
       await count.filter({ hasText: new RegExp(`^${(held + 1).toLocaleString("en-US")} points`) })
         .waitFor({ timeout: 5_000 });
+
+      // A live trade moves the current z-score within a second, to what pairAnalytics answers for
+      // that bucket. Rolling OLS fits only past bars, so the live point and the query agree.
+      await page.getByTestId("pair-method").selectOption("ROLLING_OLS");
+      await page.waitForURL(/method=ROLLING_OLS/);
+      const signal = page.getByTestId("pair-signal");
+      await signal.filter({ hasText: /Current z = -?\d/ }).waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(1_500);
+      const shownZ = async () => (await signal.textContent())?.match(/Current z = (\S+?),/)?.[1];
+      const before = await shownZ();
+      assert.ok(before, "the page shows the current z before the trade");
+      const liveUs = Date.now() * 1000;
+      const lastBtc = newest("BTCUSDT");
+      const pushedAt = performance.now();
+      server.app.queue.push([{
+        ...lastBtc,
+        tradeId: lastBtc.tradeId + 2,
+        price: (Number(lastBtc.price) * 1.004).toFixed(2),
+        timeUs: liveUs,
+        receivedAtUs: liveUs,
+      }]);
+      await signal.filter({ hasNotText: `Current z = ${before},` }).waitFor({ timeout: 1_000 });
+      const movedMs = performance.now() - pushedAt;
+      const after = await shownZ();
+      await server.app.queue.flush();
+      const analysed = await pairZScores(server);
+      const bucket = Math.floor(liveUs / 1_000_000) * 1000;
+      assert.ok(analysed.has(bucket), "pairAnalytics has the live trade's bucket");
+      assert.equal(after, formatNumber(analysed.get(bucket), 2), `z shown ${movedMs} ms after`);
+      assert.ok(movedMs < 1_000, `the z-score moved ${movedMs} ms after the trade`);
 
       await page.getByTestId("pair-method").selectOption("KALMAN");
       await page.waitForURL(/method=KALMAN/);
