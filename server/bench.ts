@@ -2,11 +2,13 @@
  * `deno task bench [name...]`: the benchmarks, one JSON object per line on stdout. Names: ingest,
  * latency (stand-in to graphql-ws subscriber),
  * analytics (pair analytics in process, against Python, over GraphQL, and pairStream's figures),
- * pairStream.
+ * pairStream, dashboard (headless Chromium on the Market view while the stand-in streams;
+ * `BENCH_DASHBOARD_MINUTES` shortens its default 10 minutes).
  * PostgreSQL figures need `BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) naming a server where test
  * databases may be created.
  */
 import { analyticsBench } from "./bench/analytics_bench.ts";
+import { dashboardBench } from "./bench/dashboard_bench.ts";
 import { ingestBench } from "./bench/ingest_bench.ts";
 import { latencyBench } from "./bench/latency_bench.ts";
 import { benchPairStream } from "./bench/pair_stream_bench.ts";
@@ -17,6 +19,8 @@ const benches: Record<string, () => AsyncIterable<Record<string, unknown>>> = {
   latency: () => latencyBench({ postgresUrl }),
   analytics: () => analyticsBench({ postgresUrl }),
   pairStream: () => benchPairStream(),
+  dashboard: () =>
+    dashboardBench({ minutes: Number(Deno.env.get("BENCH_DASHBOARD_MINUTES") ?? 10) }),
 };
 
 const chosen = Deno.args.length > 0 ? Deno.args : Object.keys(benches);
