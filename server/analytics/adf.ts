@@ -28,7 +28,7 @@
  */
 
 import { choleskyFactor } from "./cholesky.ts";
-import { compensatedDot, compensatedSum } from "./compensated_dot.ts";
+import { compensatedDot, compensatedLagDots, compensatedSum } from "./compensated_dot.ts";
 import { householderR } from "./householder_qr.ts";
 import { type CriticalValues, mackinnoncrit, mackinnonp } from "./mackinnon.ts";
 
@@ -160,7 +160,9 @@ function checkVaries(values: Float64Array): void {
 }
 
 function shiftedBy(values: Float64Array, offset: number): Float64Array {
-  return values.map((value) => value - offset);
+  const shifted = new Float64Array(values.length);
+  for (let index = 0; index < values.length; index++) shifted[index] = values[index] - offset;
+  return shifted;
 }
 
 /**
@@ -196,14 +198,22 @@ function laggedCrossProducts(
 
   set(0, 0, compensatedDot(levels, levels, { aStart: first, bStart: first, length: rows }));
   sums[0] = compensatedSum(levels, { start: first, length: rows });
-  sums[y] = compensatedSum(diffs, { start: first, length: rows });
-  set(0, y, compensatedDot(levels, diffs, { aStart: first, bStart: first, length: rows }));
-  set(y, y, compensatedDot(diffs, diffs, { aStart: first, bStart: first, length: rows }));
+  // Lag 0 is the target column d_t, lags 1..lags the regressors d_{t-j}. Sums are dot products
+  // with ones (exact products, so the same numbers as compensatedSum).
+  const slice = { aStart: first, bStart: first, length: rows, lags: lags + 1 };
+  const levelDots = compensatedLagDots(levels, diffs, slice);
+  const diffDots = compensatedLagDots(diffs, diffs, slice);
+  const diffSums = compensatedLagDots(new Float64Array(rows).fill(1), diffs, {
+    ...slice,
+    aStart: 0,
+  });
+  sums[y] = diffSums[0];
+  set(0, y, levelDots[0]);
+  set(y, y, diffDots[0]);
   for (let j = 1; j <= lags; j++) {
-    const lagStart = first - j;
-    sums[j] = compensatedSum(diffs, { start: lagStart, length: rows });
-    set(0, j, compensatedDot(levels, diffs, { aStart: first, bStart: lagStart, length: rows }));
-    set(y, j, compensatedDot(diffs, diffs, { aStart: first, bStart: lagStart, length: rows }));
+    sums[j] = diffSums[j];
+    set(0, j, levelDots[j]);
+    set(y, j, diffDots[j]);
   }
   // Lag block: S(i, j) = sum_{t = first..last} d_{t-i} d_{t-j}, where lag 0 is the target
   // column. Moving both lags back by one shifts the window of rows by one:

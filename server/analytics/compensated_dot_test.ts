@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { compensatedDot, compensatedSum } from "./compensated_dot.ts";
+import { compensatedDot, compensatedLagDots, compensatedSum } from "./compensated_dot.ts";
 
 Deno.test("compensated sum keeps the small terms that a plain sum loses", () => {
   // 1 + 1e-16 (x 10) - 1: each 1e-16 is below half an ulp of 1 and vanishes in a plain loop;
@@ -19,4 +19,21 @@ Deno.test("compensated dot product uses the requested slices", () => {
   assert.equal(compensatedDot(a, b), 300);
   assert.equal(compensatedSum(a, { start: 2 }), 7);
   assert.throws(() => compensatedDot(a, b, { aStart: 2, length: 3 }), /out of range/);
+});
+
+Deno.test("lagged dot products equal one compensated dot product per lag, to the bit", () => {
+  // Centred values with a wide range of magnitudes: the compensation matters in every sum.
+  let state = 12345;
+  const next = () => (state = (state * 16807) % 2147483647) / 2147483647 - 0.5;
+  const a = Float64Array.from({ length: 5_003 }, () => next() * 10 ** Math.round(6 * next()));
+  const b = Float64Array.from({ length: 5_003 }, () => next() * 10 ** Math.round(6 * next()));
+  // 7 lags: a block of four and three on their own.
+  const dots = compensatedLagDots(a, b, { aStart: 9, bStart: 9, length: 4_990, lags: 7 });
+  for (let lag = 0; lag < 7; lag++) {
+    assert.equal(dots[lag], compensatedDot(a, b, { aStart: 9, bStart: 9 - lag, length: 4_990 }));
+  }
+  assert.throws(
+    () => compensatedLagDots(a, b, { aStart: 0, bStart: 3, length: 10, lags: 5 }),
+    /out of range: .*lags 0\.\.4/,
+  );
 });

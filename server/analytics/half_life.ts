@@ -20,9 +20,15 @@ export function halfLifeBars(spread: ArrayLike<number>): number | null {
       );
     }
   }
-  const lagged = Float64Array.from({ length: n - 1 }, (_, t) => spread[t]);
-  const changes = Float64Array.from({ length: n - 1 }, (_, t) => spread[t + 1] - spread[t]);
-  if (lagged.every((value) => value === lagged[0])) {
+  const lagged = new Float64Array(n - 1);
+  const changes = new Float64Array(n - 1);
+  let moves = false;
+  for (let t = 0; t < n - 1; t++) {
+    lagged[t] = spread[t];
+    changes[t] = spread[t + 1] - spread[t];
+    moves ||= spread[t] !== spread[0];
+  }
+  if (!moves) {
     throw new RangeError(
       `Half-life needs a spread that moves; the first ${n - 1} values are equal`,
     );

@@ -7,7 +7,16 @@
  * "Numerical Methods for Least Squares Problems", §2.2). Same estimate as statsmodels
  * `OLS(y, add_constant(x)).fit()` / `WLS(..., weights=w)`. O(n).
  */
-import { createCompensatedSum } from "./sums.ts";
+import { addCompensated, compensatedValue } from "./sums.ts";
+
+/** Where each compensated sum of a fit sits in its array of sums (`addCompensated`). */
+const SUM_X = 0;
+const SUM_Y = 2;
+const SUM_XX = 4;
+const SUM_XY = 6;
+const SUM_YY = 8;
+const SUM_RESIDUALS = 10;
+const SUM_W = 8;
 
 /**
  * A fitted line. `centreX`/`centreY` is a point on the line inside the data (the means for least
@@ -43,41 +52,38 @@ export function fitOls(
 ): OlsLine {
   const { start, end } = checkedRange(y, x, options);
   const count = end - start;
-  const sumX = createCompensatedSum();
-  const sumY = createCompensatedSum();
+  const sums = new Float64Array(12);
   for (let i = start; i < end; i++) {
-    sumX.add(x[i]);
-    sumY.add(y[i]);
+    addCompensated(sums, SUM_X, x[i]);
+    addCompensated(sums, SUM_Y, y[i]);
   }
-  const meanX = sumX.value() / count;
-  const meanY = sumY.value() / count;
-  const sxx = createCompensatedSum();
-  const sxy = createCompensatedSum();
-  const syy = createCompensatedSum();
+  const meanX = compensatedValue(sums, SUM_X) / count;
+  const meanY = compensatedValue(sums, SUM_Y) / count;
   for (let i = start; i < end; i++) {
     const dx = x[i] - meanX;
     const dy = y[i] - meanY;
-    sxx.add(dx * dx);
-    sxy.add(dx * dy);
-    syy.add(dy * dy);
+    addCompensated(sums, SUM_XX, dx * dx);
+    addCompensated(sums, SUM_XY, dx * dy);
+    addCompensated(sums, SUM_YY, dy * dy);
   }
-  if (!(sxx.value() > 0)) {
+  const sxx = compensatedValue(sums, SUM_XX);
+  if (!(sxx > 0)) {
     throw new RangeError(`Cannot fit a line: x is constant over the ${count} points`);
   }
-  const slope = sxy.value() / sxx.value();
-  const ssr = createCompensatedSum();
+  const slope = compensatedValue(sums, SUM_XY) / sxx;
   for (let i = start; i < end; i++) {
     const residual = (y[i] - meanY) - slope * (x[i] - meanX);
-    ssr.add(residual * residual);
+    addCompensated(sums, SUM_RESIDUALS, residual * residual);
   }
-  const sst = syy.value();
+  const sst = compensatedValue(sums, SUM_YY);
+  const ssr = compensatedValue(sums, SUM_RESIDUALS);
   return {
     intercept: meanY - slope * meanX,
     slope,
     centreX: meanX,
     centreY: meanY,
-    rSquared: sst > 0 ? 1 - ssr.value() / sst : null,
-    sumSquaredResiduals: ssr.value(),
+    rSquared: sst > 0 ? 1 - ssr / sst : null,
+    sumSquaredResiduals: ssr,
   };
 }
 
@@ -95,27 +101,25 @@ export function fitWeightedLine(
   if (weights.length !== n) {
     throw new RangeError(`weights have ${weights.length} values for ${n} points`);
   }
-  const sumW = createCompensatedSum();
-  const sumWx = createCompensatedSum();
-  const sumWy = createCompensatedSum();
+  const sums = new Float64Array(10);
   for (let i = 0; i < n; i++) {
-    sumW.add(weights[i]);
-    sumWx.add(weights[i] * x[i]);
-    sumWy.add(weights[i] * y[i]);
+    addCompensated(sums, SUM_W, weights[i]);
+    addCompensated(sums, SUM_X, weights[i] * x[i]);
+    addCompensated(sums, SUM_Y, weights[i] * y[i]);
   }
-  const meanX = sumWx.value() / sumW.value();
-  const meanY = sumWy.value() / sumW.value();
-  const sxx = createCompensatedSum();
-  const sxy = createCompensatedSum();
+  const sumW = compensatedValue(sums, SUM_W);
+  const meanX = compensatedValue(sums, SUM_X) / sumW;
+  const meanY = compensatedValue(sums, SUM_Y) / sumW;
   for (let i = 0; i < n; i++) {
     const dx = x[i] - meanX;
-    sxx.add(weights[i] * dx * dx);
-    sxy.add(weights[i] * dx * (y[i] - meanY));
+    addCompensated(sums, SUM_XX, weights[i] * dx * dx);
+    addCompensated(sums, SUM_XY, weights[i] * dx * (y[i] - meanY));
   }
-  if (!(sxx.value() > 0)) {
+  const sxx = compensatedValue(sums, SUM_XX);
+  if (!(sxx > 0)) {
     throw new RangeError(`Cannot fit a line: x is constant over the ${n} weighted points`);
   }
-  const slope = sxy.value() / sxx.value();
+  const slope = compensatedValue(sums, SUM_XY) / sxx;
   return { intercept: meanY - slope * meanX, slope, centreX: meanX, centreY: meanY };
 }
 

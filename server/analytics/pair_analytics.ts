@@ -68,6 +68,20 @@ export interface PairPoint {
   correlation: number | null;
 }
 
+/**
+ * The point series column by column (NaN where a point has no value): what the API reads to
+ * answer 100,000 points without first making 100,000 `PairPoint` objects.
+ */
+export interface PairPointColumns {
+  timesUs: Float64Array;
+  y: Float64Array;
+  x: Float64Array;
+  hedgeRatio: Float64Array;
+  spread: Float64Array;
+  zscore: Float64Array;
+  correlation: Float64Array;
+}
+
 export interface PairAnalytics {
   n: number;
   hedgeRatio: number;
@@ -77,7 +91,9 @@ export interface PairAnalytics {
   cointegration: CointegrationResult;
   halfLifeBars: number | null;
   halfLifeSeconds: number | null;
+  /** One object per grid bucket, made on first access from `columns`. */
   points: PairPoint[];
+  columns: PairPointColumns;
   /** The aligned raw closes the points were computed from (what a backtest trades). */
   grid: PairGrid;
 }
@@ -114,24 +130,22 @@ export function computePairAnalytics(
   const hedge = hedgeSeries(y, x, series, settings);
   const zscore = rollingZScore(hedge.spread, settings.zWindow);
   const correlation = rollingCorrelation(
-    logReturns(grid.closeY),
-    logReturns(grid.closeX),
+    settings.priceTransform === "LOG" ? differences(y) : logReturns(grid.closeY),
+    settings.priceTransform === "LOG" ? differences(x) : logReturns(grid.closeX),
     settings.corrWindow,
   );
-  const presentSpread = hedge.spread.filter((value) => !Number.isNaN(value));
+  const presentSpread = withoutNaN(hedge.spread);
   const halfLife = halfLifeBars(presentSpread);
-  const points: PairPoint[] = new Array(n);
-  for (let t = 0; t < n; t++) {
-    points[t] = {
-      timeUs: grid.timesUs[t],
-      y: y[t],
-      x: x[t],
-      hedgeRatio: nullIfNaN(hedge.hedgeRatio[t]),
-      spread: nullIfNaN(hedge.spread[t]),
-      zscore: nullIfNaN(zscore[t]),
-      correlation: nullIfNaN(correlation[t]),
-    };
-  }
+  const columns: PairPointColumns = {
+    timesUs: grid.timesUs,
+    y,
+    x,
+    hedgeRatio: hedge.hedgeRatio,
+    spread: hedge.spread,
+    zscore,
+    correlation,
+  };
+  let points: PairPoint[] | null = null;
   return {
     n,
     ...hedge.reported,
@@ -139,9 +153,52 @@ export function computePairAnalytics(
     cointegration: engleGrangerTest(y, x),
     halfLifeBars: halfLife,
     halfLifeSeconds: halfLife === null ? null : halfLife * settings.barSeconds,
-    points,
+    get points() {
+      points ??= pairPoints(columns);
+      return points;
+    },
+    columns,
     grid,
   };
+}
+
+/** The point objects of a column series. O(n). */
+export function pairPoints(columns: PairPointColumns): PairPoint[] {
+  const n = columns.timesUs.length;
+  const points: PairPoint[] = new Array(n);
+  for (let t = 0; t < n; t++) {
+    points[t] = {
+      timeUs: columns.timesUs[t],
+      y: columns.y[t],
+      x: columns.x[t],
+      hedgeRatio: nullIfNaN(columns.hedgeRatio[t]),
+      spread: nullIfNaN(columns.spread[t]),
+      zscore: nullIfNaN(columns.zscore[t]),
+      correlation: nullIfNaN(columns.correlation[t]),
+    };
+  }
+  return points;
+}
+
+/**
+ * v_t − v_{t−1}, NaN at t = 0: on ln prices exactly `logReturns` of the closes (the same
+ * subtraction of the same logarithms), without taking every logarithm a second time.
+ */
+function differences(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  out[0] = NaN;
+  for (let t = 1; t < values.length; t++) out[t] = values[t] - values[t - 1];
+  return out;
+}
+
+function withoutNaN(values: Float64Array): Float64Array {
+  let count = 0;
+  for (let t = 0; t < values.length; t++) if (!Number.isNaN(values[t])) count++;
+  if (count === values.length) return values;
+  const present = new Float64Array(count);
+  let next = 0;
+  for (let t = 0; t < values.length; t++) if (!Number.isNaN(values[t])) present[next++] = values[t];
+  return present;
 }
 
 type ResolvedOptions = Required<PairAnalyticsOptions>;
@@ -250,7 +307,10 @@ export function hedgeSeries(
 }
 
 function transformed(closes: Float64Array, transform: PriceTransform): Float64Array {
-  return transform === "LOG" ? closes.map(Math.log) : closes.slice();
+  if (transform === "RAW") return closes.slice();
+  const logs = new Float64Array(closes.length);
+  for (let t = 0; t < closes.length; t++) logs[t] = Math.log(closes[t]);
+  return logs;
 }
 
 /** Log returns feed the correlation for both transforms, so every close must be positive. */

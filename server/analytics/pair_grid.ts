@@ -31,9 +31,12 @@ export function alignPairGrid(base: PairLeg, quote: PairLeg): PairGrid {
   checkLeg(quote);
   const yBars = base.bars;
   const xBars = quote.bars;
-  const times: number[] = [];
-  const closeY: number[] = [];
-  const closeX: number[] = [];
+  // At most one bucket per bar of either leg; trimmed to what was filled at the end.
+  const capacity = yBars.length + xBars.length;
+  const times = new Float64Array(capacity);
+  const closeY = new Float64Array(capacity);
+  const closeX = new Float64Array(capacity);
+  let filled = 0;
   let i = 0;
   let j = 0;
   let lastY = NaN;
@@ -45,14 +48,15 @@ export function alignPairGrid(base: PairLeg, quote: PairLeg): PairGrid {
     if (nextY === time) lastY = yBars[i++].close;
     if (nextX === time) lastX = xBars[j++].close;
     if (Number.isNaN(lastY) || Number.isNaN(lastX)) continue;
-    times.push(time);
-    closeY.push(lastY);
-    closeX.push(lastX);
+    times[filled] = time;
+    closeY[filled] = lastY;
+    closeX[filled] = lastX;
+    filled++;
   }
   return {
-    timesUs: Float64Array.from(times),
-    closeY: Float64Array.from(closeY),
-    closeX: Float64Array.from(closeX),
+    timesUs: times.slice(0, filled),
+    closeY: closeY.slice(0, filled),
+    closeX: closeX.slice(0, filled),
   };
 }
 

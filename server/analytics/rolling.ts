@@ -13,7 +13,7 @@
  * for the same reason). So results hold ~10 significant digits even at BTC prices around 60,000
  * moving by 0.01.
  */
-import { createCompensatedSum } from "./sums.ts";
+import { addCompensated, compensatedValue, createCompensatedSum } from "./sums.ts";
 
 /** Centred co-moments of two series over each trailing window; NaN where the window is incomplete. */
 export interface WindowMoments {
@@ -39,51 +39,43 @@ export function slidingMoments(
   b: ArrayLike<number>,
   window: number,
 ): WindowMoments {
+  return windowedMoments(a, b, window);
+}
+
+/** Where each running sum sits in the array of compensated sums (`addCompensated`). */
+const SUM_A = 0;
+const SUM_B = 2;
+const SUM_AA = 4;
+const SUM_BB = 6;
+const SUM_AB = 8;
+
+/**
+ * `slidingMoments`, or with `pair` null the moments of `a` alone (meanA and sumSquaresA; the
+ * other fields are empty): a z-score needs only those, and half the sums. Both give the same
+ * numbers for `a` to the bit.
+ */
+function windowedMoments(
+  a: ArrayLike<number>,
+  pair: ArrayLike<number> | null,
+  window: number,
+): WindowMoments {
   const n = a.length;
+  const b = pair ?? a;
   if (b.length !== n) throw new RangeError(`Series lengths differ: ${n} and ${b.length}`);
   checkWindow(window, n);
   const out: WindowMoments = {
     meanA: new Float64Array(n).fill(NaN),
-    meanB: new Float64Array(n).fill(NaN),
+    meanB: new Float64Array(pair ? n : 0).fill(NaN),
     sumSquaresA: new Float64Array(n).fill(NaN),
-    sumSquaresB: new Float64Array(n).fill(NaN),
-    sumCross: new Float64Array(n).fill(NaN),
+    sumSquaresB: new Float64Array(pair ? n : 0).fill(NaN),
+    sumCross: new Float64Array(pair ? n : 0).fill(NaN),
   };
-  const sumA = createCompensatedSum();
-  const sumB = createCompensatedSum();
-  const sumAA = createCompensatedSum();
-  const sumBB = createCompensatedSum();
-  const sumAB = createCompensatedSum();
-  let anchorA = 0;
-  let anchorB = 0;
+  const sums = new Float64Array(10);
+  const anchors = new Float64Array(2);
   let present = 0;
   // Index where the current run of equal values began, per series.
   let runStartA = 0;
   let runStartB = 0;
-
-  const include = (i: number, sign: 1 | -1) => {
-    const da = a[i] - anchorA;
-    const db = b[i] - anchorB;
-    sumA.add(sign * da);
-    sumB.add(sign * db);
-    sumAA.add(sign * da * da);
-    sumBB.add(sign * db * db);
-    sumAB.add(sign * da * db);
-  };
-
-  /** Two passes over the full window ending at t: anchors at its means, sums from scratch. */
-  const reanchor = (t: number) => {
-    const meanA = createCompensatedSum();
-    const meanB = createCompensatedSum();
-    for (let i = t - window + 1; i <= t; i++) {
-      meanA.add(a[i]);
-      meanB.add(b[i]);
-    }
-    anchorA = meanA.value() / window;
-    anchorB = meanB.value() / window;
-    for (const sum of [sumA, sumB, sumAA, sumBB, sumAB]) sum.reset();
-    for (let i = t - window + 1; i <= t; i++) include(i, 1);
-  };
 
   for (let t = 0; t < n; t++) {
     const isPresent = !Number.isNaN(a[t]) && !Number.isNaN(b[t]);
@@ -92,49 +84,88 @@ export function slidingMoments(
     if (isPresent) {
       if (present === 0) {
         // First point after a gap (or at the start): anchor on it.
-        anchorA = a[t];
-        anchorB = b[t];
-        for (const sum of [sumA, sumB, sumAA, sumBB, sumAB]) sum.reset();
+        anchors[0] = a[t];
+        anchors[1] = b[t];
+        sums.fill(0);
       }
-      include(t, 1);
+      include(a, pair, anchors, sums, t, 1);
       present++;
     }
     const leaving = t - window;
     if (leaving >= 0 && !Number.isNaN(a[leaving]) && !Number.isNaN(b[leaving])) {
-      include(leaving, -1);
+      include(a, pair, anchors, sums, leaving, -1);
       present--;
     }
     if (present < window) continue;
-    if (t % window === 0) reanchor(t);
-    let moments = centred(sumA.value(), sumB.value(), sumAA.value(), sumBB.value(), sumAB.value());
-    if (
-      moments.squaresA * CANCELLATION_LIMIT < sumAA.value() ||
-      moments.squaresB * CANCELLATION_LIMIT < sumBB.value()
-    ) {
-      reanchor(t);
-      moments = centred(sumA.value(), sumB.value(), sumAA.value(), sumBB.value(), sumAB.value());
+    if (t % window === 0) reanchor(a, pair, anchors, sums, t, window);
+    let sumA = compensatedValue(sums, SUM_A);
+    let sumAA = compensatedValue(sums, SUM_AA);
+    let meanA = sumA / window;
+    let squaresA = sumAA - sumA * meanA;
+    let sumB = pair ? compensatedValue(sums, SUM_B) : sumA;
+    let sumBB = pair ? compensatedValue(sums, SUM_BB) : sumAA;
+    let squaresB = pair ? sumBB - sumB * (sumB / window) : squaresA;
+    if (squaresA * CANCELLATION_LIMIT < sumAA || squaresB * CANCELLATION_LIMIT < sumBB) {
+      reanchor(a, pair, anchors, sums, t, window);
+      sumA = compensatedValue(sums, SUM_A);
+      sumAA = compensatedValue(sums, SUM_AA);
+      meanA = sumA / window;
+      squaresA = sumAA - sumA * meanA;
+      sumB = pair ? compensatedValue(sums, SUM_B) : sumA;
+      sumBB = pair ? compensatedValue(sums, SUM_BB) : sumAA;
+      squaresB = pair ? sumBB - sumB * (sumB / window) : squaresA;
     }
     const constantA = runStartA <= t - window + 1;
-    const constantB = runStartB <= t - window + 1;
-    out.meanA[t] = constantA ? a[t] : anchorA + moments.meanA;
-    out.meanB[t] = constantB ? b[t] : anchorB + moments.meanB;
-    out.sumSquaresA[t] = constantA ? 0 : Math.max(0, moments.squaresA);
-    out.sumSquaresB[t] = constantB ? 0 : Math.max(0, moments.squaresB);
-    out.sumCross[t] = constantA || constantB ? 0 : moments.cross;
+    out.meanA[t] = constantA ? a[t] : anchors[0] + meanA;
+    out.sumSquaresA[t] = constantA ? 0 : Math.max(0, squaresA);
+    if (pair) {
+      const constantB = runStartB <= t - window + 1;
+      const meanB = sumB / window;
+      out.meanB[t] = constantB ? b[t] : anchors[1] + meanB;
+      out.sumSquaresB[t] = constantB ? 0 : Math.max(0, squaresB);
+      out.sumCross[t] = constantA || constantB ? 0 : compensatedValue(sums, SUM_AB) - sumA * meanB;
+    }
   }
   return out;
+}
 
-  function centred(sa: number, sb: number, saa: number, sbb: number, sab: number) {
-    const meanA = sa / window;
-    const meanB = sb / window;
-    return {
-      meanA,
-      meanB,
-      squaresA: saa - sa * meanA,
-      squaresB: sbb - sb * meanB,
-      cross: sab - sa * meanB,
-    };
+/** Adds (sign 1) or removes (sign −1) point i, relative to the anchors. */
+function include(
+  a: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  anchors: Float64Array,
+  sums: Float64Array,
+  i: number,
+  sign: 1 | -1,
+): void {
+  const da = a[i] - anchors[0];
+  addCompensated(sums, SUM_A, sign * da);
+  addCompensated(sums, SUM_AA, sign * da * da);
+  if (b === null) return;
+  const db = b[i] - anchors[1];
+  addCompensated(sums, SUM_B, sign * db);
+  addCompensated(sums, SUM_BB, sign * db * db);
+  addCompensated(sums, SUM_AB, sign * da * db);
+}
+
+/** Two passes over the full window ending at t: anchors at its means, sums from scratch. */
+function reanchor(
+  a: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  anchors: Float64Array,
+  sums: Float64Array,
+  t: number,
+  window: number,
+): void {
+  sums.fill(0);
+  for (let i = t - window + 1; i <= t; i++) {
+    addCompensated(sums, SUM_A, a[i]);
+    if (b !== null) addCompensated(sums, SUM_B, b[i]);
   }
+  anchors[0] = compensatedValue(sums, SUM_A) / window;
+  anchors[1] = b === null ? anchors[0] : compensatedValue(sums, SUM_B) / window;
+  sums.fill(0);
+  for (let i = t - window + 1; i <= t; i++) include(a, b, anchors, sums, i, 1);
 }
 
 /**
@@ -144,7 +175,7 @@ export function slidingMoments(
  */
 export function rollingZScore(values: ArrayLike<number>, window: number): Float64Array {
   if (window < 2) throw new RangeError(`A z-score window needs at least 2 points, got ${window}`);
-  const moments = slidingMoments(values, values, window);
+  const moments = windowedMoments(values, null, window);
   const z = new Float64Array(values.length);
   for (let t = 0; t < values.length; t++) {
     const variance = moments.sumSquaresA[t] / (window - 1);

@@ -80,3 +80,24 @@ Deno.test("a window longer than the series is refused with both sizes in the mes
   );
   assert.throws(() => rollingZScore([1, 2, 3], 1), /at least 2 points/);
 });
+
+Deno.test("the z-score of one series uses the same window sums as its moments with itself", () => {
+  // BTC-level prices moving by 0.01 with gaps and flat stretches: re-anchoring, runs and blanks.
+  let state = 99;
+  const next = () => (state = (state * 16807) % 2147483647) / 2147483647;
+  let price = 61_234.5;
+  const values = Array.from({ length: 3_000 }, (_, t) => {
+    if (t % 700 === 13) return NaN;
+    if (t % 500 < 80) return price;
+    price += Math.round((next() - 0.5) * 20) / 100;
+    return price;
+  });
+  const window = 45;
+  const moments = slidingMoments(values, values, window);
+  const z = rollingZScore(values, window);
+  for (let t = 0; t < values.length; t++) {
+    const variance = moments.sumSquaresA[t] / (window - 1);
+    const expected = variance > 0 ? (values[t] - moments.meanA[t]) / Math.sqrt(variance) : NaN;
+    assert.ok(Object.is(z[t], expected), `z[${t}] = ${z[t]}, from the pair moments ${expected}`);
+  }
+});

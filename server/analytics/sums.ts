@@ -25,10 +25,10 @@ export function createCompensatedSum(): CompensatedSum {
     add(term: number) {
       const sum = state.sum;
       const next = sum + term;
-      // The low-order bits lost by `sum + term` are recovered from whichever operand is larger.
-      state.compensation += Math.abs(sum) >= Math.abs(term)
-        ? (sum - next) + term
-        : (term - next) + sum;
+      // The low-order bits lost by `sum + term`, exactly (Knuth's TwoSum: the same number as
+      // recovering them from the larger operand, without a branch).
+      const virtual = next - sum;
+      state.compensation += (sum - (next - virtual)) + (term - virtual);
       state.sum = next;
     },
     value: () => state.sum + state.compensation,
@@ -37,4 +37,23 @@ export function createCompensatedSum(): CompensatedSum {
       state.compensation = 0;
     },
   };
+}
+
+/**
+ * Compensated sums kept side by side in one Float64Array, for hot loops: the sum at an even index
+ * `at`, its compensation at `at + 1`. `addCompensated` is `CompensatedSum.add` (same arithmetic,
+ * same result to the bit) on plain memory, which the compiler inlines into the loop; a closure
+ * per sum costs several times more there.
+ */
+export function addCompensated(sums: Float64Array, at: number, term: number): void {
+  const sum = sums[at];
+  const next = sum + term;
+  const virtual = next - sum;
+  sums[at + 1] += (sum - (next - virtual)) + (term - virtual);
+  sums[at] = next;
+}
+
+/** The value of the compensated sum at `at` (see `addCompensated`). */
+export function compensatedValue(sums: Float64Array, at: number): number {
+  return sums[at] + sums[at + 1];
 }

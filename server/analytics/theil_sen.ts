@@ -275,7 +275,7 @@ function createSlopeSelector(
     const known = counts.get(t);
     if (known !== undefined) return known;
     fillKeys(t);
-    const inversions = sortCountingInversions(keys, keysBuffer, null, null);
+    const inversions = countInversions(keys, keysBuffer);
     const count = inversions - points.equalXPairs - closeCorrection(t);
     counts.set(t, count);
     return count;
@@ -334,15 +334,10 @@ function createSlopeSelector(
   }
 
   /**
-   * Streams the slopes in (low, high]: pairs that are not close and whose z order flips between
-   * `low` and `high`, and close pairs by value. Returns the count at `low` and how many pairs
-   * flipped the other way (counted at low but not at high), which only rounding beyond η causes.
+   * Sorts the points by z(low) and by z(high), keeping what `listFlips` needs, and returns the
+   * slope counts at both (`countAtOrBelow`, from the same two sorts).
    */
-  function streamBetween(
-    low: number,
-    high: number,
-    visit: (slope: number) => void,
-  ): { countAtLow: number; reversed: number } {
+  function orderAt(low: number, high: number): { countAtLow: number; countAtHigh: number } {
     fillKeys(low);
     for (let i = 0; i < n; i++) indices[i] = i;
     const inversionsAtLow = sortCountingInversions(keys, keysBuffer, indices, indicesBuffer);
@@ -351,9 +346,22 @@ function createSlopeSelector(
     for (let position = 0; position < n; position++) rankAtLow[indices[position]] = position;
     fillKeys(high);
     for (let i = 0; i < n; i++) indices[i] = i;
-    sortCountingInversions(keys, keysBuffer, indices, indicesBuffer);
+    const inversionsAtHigh = sortCountingInversions(keys, keysBuffer, indices, indicesBuffer);
+    const countAtHigh = inversionsAtHigh - points.equalXPairs - closeCorrection(high);
     // In z(high) order, a pair whose z(low) order is reversed is an inversion of rankAtLow.
     for (let position = 0; position < n; position++) ranks[position] = rankAtLow[indices[position]];
+    counts.set(low, countAtLow);
+    counts.set(high, countAtHigh);
+    return { countAtLow, countAtHigh };
+  }
+
+  /**
+   * After `orderAt(low, high)`: visits the slopes in (low, high], pairs that are not close and
+   * whose z order flips between `low` and `high`, and close pairs by value. Returns how many pairs
+   * flipped the other way (counted at low but not at high), which only rounding beyond η causes.
+   * Consumes the orders (call `orderAt` again for another pass).
+   */
+  function listFlips(low: number, high: number, visit: (slope: number) => void): number {
     let reversed = 0;
     listInversions(ranks, indices, keysBuffer, indicesBuffer, (earlier, later) => {
       // `earlier` precedes `later` sorted by z(high) but follows it sorted by z(low).
@@ -364,7 +372,7 @@ function createSlopeSelector(
       else reversed++;
     });
     for (const slope of points.closeSlopes) if (slope > low && slope <= high) visit(slope);
-    return { countAtLow, reversed };
+    return reversed;
   }
 
   return {
@@ -376,23 +384,26 @@ function createSlopeSelector(
       for (let widening = 1; widening <= 1 << 20; widening *= 16) {
         const listLow = low - 2 * widening * roundingMargin(low);
         const listHigh = high + 2 * widening * roundingMargin(high);
-        const insideCount = countAtOrBelow(listHigh) - countAtOrBelow(listLow);
+        // The two sorts that count the slopes in the interval also order the points for listing.
+        const { countAtLow, countAtHigh } = orderAt(listLow, listHigh);
+        const insideCount = countAtHigh - countAtLow;
         if (insideCount > workLimit) {
-          return sampledRanks(points, listLow, listHigh, countAtOrBelow(listLow), insideCount, [
+          return sampledRanks(points, listLow, listHigh, countAtLow, insideCount, [
             lowRank,
             highRank,
           ]);
         }
         const held: number[] = [];
         let listed = 0;
-        const { countAtLow, reversed } = streamBetween(listLow, listHigh, (slope) => {
+        const reversed = listFlips(listLow, listHigh, (slope) => {
           if (listed++ < enumerationLimit) held.push(slope);
         });
         if (reversed > 0 || countAtLow >= lowRank || countAtLow + listed < highRank) continue;
         const collected = listed <= enumerationLimit ? Float64Array.from(held) : null;
         held.length = 0;
         const stream = (visit: (slope: number) => void) => {
-          streamBetween(listLow, listHigh, visit);
+          orderAt(listLow, listHigh);
+          listFlips(listLow, listHigh, visit);
         };
         const lowSlope = selectFromStream(
           stream,
@@ -577,14 +588,14 @@ const INSERTION_BLOCK = 16;
 
 /**
  * Sorts `keys` ascending, the later element first among equal keys, and returns the number of
- * pairs i < j with keys[j] ≤ keys[i] (insertion-sorted blocks, then bottom-up merging). When
- * `indices` is given it is permuted alongside. On return `keys` (and `indices`) hold the order.
+ * pairs i < j with keys[j] ≤ keys[i] (insertion-sorted blocks, then bottom-up merging). `indices`
+ * is permuted alongside. On return `keys` and `indices` hold the order.
  */
 function sortCountingInversions(
   keys: Float64Array,
   keysBuffer: Float64Array,
-  indices: Int32Array | null,
-  indicesBuffer: Int32Array | null,
+  indices: Int32Array,
+  indicesBuffer: Int32Array,
 ): number {
   const n = keys.length;
   let inversions = 0;
@@ -592,16 +603,16 @@ function sortCountingInversions(
     const end = Math.min(start + INSERTION_BLOCK, n);
     for (let i = start + 1; i < end; i++) {
       const key = keys[i];
-      const index = indices ? indices[i] : 0;
+      const index = indices[i];
       let j = i - 1;
       while (j >= start && keys[j] >= key) {
         keys[j + 1] = keys[j];
-        if (indices) indices[j + 1] = indices[j];
+        indices[j + 1] = indices[j];
         j--;
       }
       inversions += i - 1 - j;
       keys[j + 1] = key;
-      if (indices) indices[j + 1] = index;
+      indices[j + 1] = index;
     }
   }
   let source = keys;
@@ -618,19 +629,19 @@ function sortCountingInversions(
       while (i < middle && j < right) {
         if (source[j] <= source[i]) {
           inversions += middle - i;
-          if (sourceIndices) targetIndices![k] = sourceIndices[j];
+          targetIndices[k] = sourceIndices[j];
           target[k++] = source[j++];
         } else {
-          if (sourceIndices) targetIndices![k] = sourceIndices[i];
+          targetIndices[k] = sourceIndices[i];
           target[k++] = source[i++];
         }
       }
       while (i < middle) {
-        if (sourceIndices) targetIndices![k] = sourceIndices[i];
+        targetIndices[k] = sourceIndices[i];
         target[k++] = source[i++];
       }
       while (j < right) {
-        if (sourceIndices) targetIndices![k] = sourceIndices[j];
+        targetIndices[k] = sourceIndices[j];
         target[k++] = source[j++];
       }
     }
@@ -638,7 +649,56 @@ function sortCountingInversions(
     [sourceIndices, targetIndices] = [targetIndices, sourceIndices];
   }
   if (source !== keys) keys.set(source);
-  if (indices && sourceIndices !== indices) indices.set(sourceIndices!);
+  if (sourceIndices !== indices) indices.set(sourceIndices);
+  return inversions;
+}
+
+/**
+ * `sortCountingInversions` without the indices: the count alone, as the search for the median
+ * slope needs it a dozen times per fit. Overwrites `keys` and `keysBuffer`.
+ */
+function countInversions(keys: Float64Array, keysBuffer: Float64Array): number {
+  const n = keys.length;
+  let inversions = 0;
+  for (let start = 0; start < n; start += INSERTION_BLOCK) {
+    const end = Math.min(start + INSERTION_BLOCK, n);
+    for (let i = start + 1; i < end; i++) {
+      const key = keys[i];
+      let j = i - 1;
+      while (j >= start && keys[j] >= key) {
+        keys[j + 1] = keys[j];
+        j--;
+      }
+      inversions += i - 1 - j;
+      keys[j + 1] = key;
+    }
+  }
+  let source = keys;
+  let target = keysBuffer;
+  for (let width = INSERTION_BLOCK; width < n; width *= 2) {
+    for (let left = 0; left < n; left += 2 * width) {
+      const middle = Math.min(left + width, n);
+      const right = Math.min(left + 2 * width, n);
+      let i = left;
+      let j = middle;
+      let k = left;
+      while (i < middle && j < right) {
+        const fromRight = source[j];
+        const fromLeft = source[i];
+        if (fromRight <= fromLeft) {
+          inversions += middle - i;
+          target[k++] = fromRight;
+          j++;
+        } else {
+          target[k++] = fromLeft;
+          i++;
+        }
+      }
+      while (i < middle) target[k++] = source[i++];
+      while (j < right) target[k++] = source[j++];
+    }
+    [source, target] = [target, source];
+  }
   return inversions;
 }
 
