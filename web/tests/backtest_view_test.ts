@@ -4,6 +4,7 @@ import { DEFAULT_PARAMS } from "../src/state/dashboard_params.ts";
 import { formatNumber } from "../src/ui/format.ts";
 import { openBrowser, type Page } from "./chromium.ts";
 import { type DashboardServer, startDashboardServer } from "./dashboard_server.ts";
+import { graphql } from "./graphql_request.ts";
 import { schemaHas } from "./schema_fields.ts";
 
 const backtestApi = schemaHas("Query", "backtest");
@@ -49,20 +50,6 @@ async function pairValues(
     spread: new Map(points.map((point) => [Date.parse(point.time), point.spread])),
     zscore: new Map(points.map((point) => [Date.parse(point.time), point.zscore])),
   };
-}
-
-// deno-lint-ignore no-explicit-any -- each caller reads the fields its own query selects
-async function graphql(server: DashboardServer, query: string): Promise<any> {
-  const response = await server.app.http.handle(
-    new Request("http://local/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query }),
-    }),
-  );
-  const answer = await response.json();
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  return answer.data;
 }
 
 /**

@@ -4,6 +4,10 @@
  */
 import { type App, createApp } from "../../server/app.ts";
 import { createWebAssets } from "../../server/web_assets.ts";
+import { loadPersistedOperations } from "../../server/api/persisted_operations.ts";
+
+/** The dashboard's operations, written by its build. */
+export const PERSISTED_MANIFEST = new URL("../dist/persisted-operations.json", import.meta.url);
 
 export interface DashboardServer {
   app: App;
@@ -11,10 +15,15 @@ export interface DashboardServer {
   close(): Promise<void>;
 }
 
-export async function startDashboardServer(): Promise<DashboardServer> {
+/** `persistedOnly`: run the dashboard's persisted operations and refuse anything else. */
+export async function startDashboardServer(
+  options: { persistedOnly?: boolean } = {},
+): Promise<DashboardServer> {
   const assets = createWebAssets({ log: () => {} });
   await assets.ensureBuilt();
+  const operations = await loadPersistedOperations(PERSISTED_MANIFEST);
   const app = await createApp({
+    api: { persisted: { operations, only: options.persistedOnly ?? false } },
     databaseUrl: "memory://",
     defaultVenue: "binance-futures",
     serveStatic: assets.serve,

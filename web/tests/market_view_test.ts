@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { openBrowser, type Page } from "./chromium.ts";
 import { startDashboardServer } from "./dashboard_server.ts";
+import { importFile } from "../../server/ingest/import_file.ts";
 import { readRecordedTrades, shiftTrades } from "./recorded_trades.ts";
 
 Deno.test("market view shows real bars and the forming candle moves within a second of a trade", async () => {
@@ -97,6 +98,43 @@ Deno.test("the market view's instrument and timeframe survive a reload", async (
     await page.locator('[data-chart="candles"] .apexcharts-candlestick-series path').first()
       .waitFor({ timeout: 15_000 });
     assert.match(await page.getByTestId("market-stats").textContent() ?? "", /ETHUSDT/);
+    browser.assertNoPageErrors();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+Deno.test("the market charts hold the newest 300 bars, and earlier ones load on demand", async () => {
+  const server = await startDashboardServer();
+  const browser = await openBrowser();
+  try {
+    // A day of 1-minute klines: 1,440 bars, more than two windows.
+    const report = await importFile(
+      "../shared/data/spot-klines-1m-2018-06-18/BTCUSDT-1m-octobot-20180618.csv",
+      server.app.store,
+      { defaultVenue: "binance-spot" },
+    );
+    assert.ok(report.barsStored > 600, `the day holds ${report.barsStored} klines`);
+
+    const { page } = browser;
+    await page.goto(`${server.baseUrl}/market?venue=binance-spot&symbol=BTCUSDT&tf=M1`);
+    const candles = page.locator('[data-chart="candles"] .apexcharts-candlestick-series path');
+    await candles.first().waitFor({ timeout: 15_000 });
+    await page.waitForFunction(
+      (selector) => document.querySelectorAll(selector).length === 300,
+      '[data-chart="candles"] .apexcharts-candlestick-series path',
+      { timeout: 10_000 },
+    );
+    assert.match(await page.getByTestId("market-stats").textContent() ?? "", /300 bars/);
+
+    await page.getByTestId("earlier-bars").click();
+    await page.waitForFunction(
+      (selector) => document.querySelectorAll(selector).length === 600,
+      '[data-chart="candles"] .apexcharts-candlestick-series path',
+      { timeout: 10_000 },
+    );
+    assert.match(await page.getByTestId("market-stats").textContent() ?? "", /600 bars/);
     browser.assertNoPageErrors();
   } finally {
     await browser.close();

@@ -3,6 +3,7 @@ import { DEFAULT_PARAMS } from "../src/state/dashboard_params.ts";
 import { formatNumber } from "../src/ui/format.ts";
 import { openBrowser } from "./chromium.ts";
 import { type DashboardServer, startDashboardServer } from "./dashboard_server.ts";
+import { graphql } from "./graphql_request.ts";
 import { readRecordedTrades, shiftTrades } from "./recorded_trades.ts";
 import { schemaHas } from "./schema_fields.ts";
 
@@ -17,16 +18,8 @@ async function pairZScores(server: DashboardServer): Promise<Map<number, number 
     zWindow: 30, method: ROLLING_OLS, priceTransform: ${DEFAULT_PARAMS.transform},
     corrWindow: ${DEFAULT_PARAMS.corrWindow}, hedgeWindow: ${DEFAULT_PARAMS.hedgeWindow} }) {
     points { time zscore } } }`;
-  const response = await server.app.http.handle(
-    new Request("http://local/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query }),
-    }),
-  );
-  const answer = await response.json();
-  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
-  const points: { time: string; zscore: number | null }[] = answer.data.pairAnalytics.points;
+  const answer = await graphql(server, query);
+  const points: { time: string; zscore: number | null }[] = answer.pairAnalytics.points;
   return new Map(points.map((point) => [Date.parse(point.time), point.zscore]));
 }
 
@@ -115,7 +108,7 @@ Deno.test({
       await page.waitForURL(/method=KALMAN/);
       await page.reload();
       assert.equal(await page.getByTestId("pair-method").inputValue(), "KALMAN");
-      assert.equal(await page.getByTestId("z-window").inputValue(), "30");
+      assert.equal(await page.getByTestId("pair-z-window").inputValue(), "30");
       await table.locator("tr.selected-method td:first-child").getByText("Kalman").waitFor();
       browser.assertNoPageErrors();
     } finally {

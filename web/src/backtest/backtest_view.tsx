@@ -5,21 +5,16 @@
  * view fits them; with walk-forward the backtest trades on its own refitted z, so a marker can sit
  * off a line.
  */
-import { createEffect, createMemo, Show } from "solid-js";
-import { ApexChart } from "../charts/apex_chart.tsx";
-import { PALETTE, timeLineOptions } from "../charts/chart_options.ts";
-import type { PairInput } from "../pair/pair_data.ts";
+import { createMemo, Show } from "solid-js";
+import { PALETTE, thresholdLine } from "../charts/chart_options.ts";
+import { TimeChartCard } from "../charts/time_chart_card.tsx";
 import { METHOD_NAMES } from "../pair/method_table.tsx";
+import { createPairChoice } from "../pair/pair_choice.ts";
+import { NoPairState, PairParametersForm } from "../pair/pair_parameters_form.tsx";
 import { fieldSeries, type XY } from "../pair/pair_series.ts";
-import {
-  DEFAULT_PARAMS,
-  HEDGE_METHODS,
-  PRICE_TRANSFORMS,
-  TIMEFRAMES,
-  WALK_FORWARDS,
-} from "../state/dashboard_params.ts";
-import { NumberField, RangeField, Segmented, SelectField } from "../ui/controls.tsx";
-import { EmptyState, ErrorList } from "../ui/messages.tsx";
+import { DEFAULT_PARAMS, WALK_FORWARDS } from "../state/dashboard_params.ts";
+import { NumberField, Segmented } from "../ui/controls.tsx";
+import { ErrorList } from "../ui/messages.tsx";
 import type { ViewProps } from "../views.ts";
 import { createBacktestData } from "./backtest_data.ts";
 import type { BacktestInput } from "./backtest_documents.ts";
@@ -35,48 +30,13 @@ const WALK_FORWARD_NAMES = { NONE: "none", ROLLING: "rolling", EXPANDING: "expan
 
 export default function BacktestView(props: ViewProps) {
   const params = () => props.location.params();
-
-  /** Instruments on the pair's venue (the URL's, else the first instrument's). */
-  const venue = () => params().venue || props.instruments.list()[0]?.venue || "";
-  const symbols = createMemo(() =>
-    props.instruments.list().filter((i) => i.venue === venue()).map((i) => i.symbol)
-  );
-  const legs = createMemo(
-    () => {
-      const base = params().base || symbols()[0] || "";
-      const quote = params().quote || symbols().find((s) => s !== base) || "";
-      return { base, quote };
-    },
-    undefined,
-    { equals: (a, b) => a.base === b.base && a.quote === b.quote },
-  );
-
-  // Write the default legs into the URL so the link names the pair backtested.
-  createEffect(() => {
-    const { base, quote } = legs();
-    if (base && quote && (!params().base || !params().quote)) {
-      props.location.update({ base, quote, venue: venue() });
-    }
-  });
+  const choice = createPairChoice(props.location, props.instruments);
 
   const input = createMemo<BacktestInput | null>(
     () => {
-      const { base, quote } = legs();
-      if (!base || !quote) return null;
+      const pair = choice.input();
+      if (!pair) return null;
       const p = params();
-      const pair: PairInput = {
-        base,
-        quote,
-        venue: venue() || null,
-        timeframe: p.timeframe,
-        from: p.from || null,
-        to: p.to || null,
-        priceTransform: p.transform,
-        method: p.method,
-        zWindow: p.zWindow,
-        corrWindow: p.corrWindow,
-        hedgeWindow: p.hedgeWindow,
-      };
       return {
         pair,
         entry: p.entry,
@@ -142,82 +102,10 @@ export default function BacktestView(props: ViewProps) {
       points: markerAnnotations(tradeMarkers(trades(), valueMap(zSeries()[0].data))),
     };
   });
-  const symbolOptions = () => symbols().map((s) => ({ value: s, label: s }));
 
   return (
     <div class="backtest-view" data-view="backtest">
-      <div class="controls">
-        <SelectField
-          label="Base (Y)"
-          value={legs().base}
-          options={symbolOptions()}
-          testId="backtest-base"
-          onChange={(base) => props.location.update({ base, venue: venue() })}
-        />
-        <SelectField
-          label="Quote (X)"
-          value={legs().quote}
-          options={symbolOptions()}
-          testId="backtest-quote"
-          onChange={(quote) => props.location.update({ quote, venue: venue() })}
-        />
-        <Segmented
-          label="Timeframe"
-          options={TIMEFRAMES}
-          value={params().timeframe}
-          onChange={(timeframe) => props.location.update({ timeframe })}
-        />
-        <SelectField
-          label="Hedge method"
-          value={params().method}
-          options={HEDGE_METHODS.map((m) => ({ value: m, label: METHOD_NAMES[m] }))}
-          testId="backtest-method"
-          onChange={(method) =>
-            props.location.update({ method: method as typeof HEDGE_METHODS[number] })}
-        />
-        <Segmented
-          label="Prices"
-          options={PRICE_TRANSFORMS}
-          value={params().transform}
-          name={(t) => t === "LOG" ? "log" : "raw"}
-          onChange={(transform) => props.location.update({ transform })}
-        />
-        <NumberField
-          label="z window"
-          value={params().zWindow}
-          min={2}
-          integer
-          testId="backtest-z-window"
-          onChange={(zWindow) => props.location.update({ zWindow })}
-        />
-        <NumberField
-          label="Corr window"
-          value={params().corrWindow}
-          min={2}
-          integer
-          onChange={(corrWindow) => props.location.update({ corrWindow })}
-        />
-        <NumberField
-          label="Hedge window"
-          value={params().hedgeWindow}
-          min={2}
-          integer
-          onChange={(hedgeWindow) => props.location.update({ hedgeWindow })}
-        />
-        <NumberField
-          label="Entry |z|"
-          value={params().entry}
-          min={0.1}
-          testId="backtest-entry"
-          onChange={(entry) => props.location.update({ entry })}
-        />
-        <NumberField
-          label="Exit |z|"
-          value={params().exit}
-          min={0}
-          testId="backtest-exit"
-          onChange={(exit) => props.location.update({ exit })}
-        />
+      <PairParametersForm location={props.location} choice={choice} testIdPrefix="backtest">
         <StopField
           value={params().stop}
           fallback={DEFAULT_PARAMS.stop ?? 4}
@@ -245,24 +133,16 @@ export default function BacktestView(props: ViewProps) {
           name={(w) => WALK_FORWARD_NAMES[w]}
           onChange={(walkForward) => props.location.update({ walkForward })}
         />
-        <RangeField
-          from={params().from}
-          to={params().to}
-          onChange={(range) => props.location.update(range)}
-        />
-      </div>
+      </PairParametersForm>
 
       <Show
         when={input()}
         fallback={
           <Show when={props.instruments.loaded()}>
-            <EmptyState title="A backtest needs two instruments with data on one venue">
-              {symbols().length === 0
-                ? "No instruments with data yet: start a feed or import recorded trades."
-                : `Only ${
-                  symbols().join(", ")
-                } has data on ${venue()}: import or stream a second symbol.`}
-            </EmptyState>
+            <NoPairState
+              title="A backtest needs two instruments with data on one venue"
+              choice={choice}
+            />
           </Show>
         }
       >
@@ -272,75 +152,59 @@ export default function BacktestView(props: ViewProps) {
         </Show>
         <div class="pair-grid">
           <div class="pair-charts" data-testid="backtest-charts">
-            <div class="chart-card">
-              <p class="chart-title">Equity (notional + net PnL after fees)</p>
-              <ApexChart
-                label="backtest-equity"
-                height={220}
-                theme={props.theme}
-                series={equitySeries()}
-                options={timeLineOptions({
-                  id: "backtest-equity",
-                  group: "backtest",
-                  colors: [PALETTE.base],
-                  decimals: 2,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">Drawdown from the running peak</p>
-              <ApexChart
-                label="backtest-drawdown"
-                height={150}
-                theme={props.theme}
-                series={drawdownSeries()}
-                options={timeLineOptions({
-                  id: "backtest-drawdown",
-                  group: "backtest",
-                  colors: [PALETTE.down],
-                  decimals: 4,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">
-                Spread ({METHOD_NAMES[params().method]}, as the Pair view fits it) with the
-                backtest's entries ▲ and exits ●
-              </p>
-              <ApexChart
-                label="backtest-spread"
-                height={200}
-                theme={props.theme}
-                series={spreadSeries()}
-                annotations={spreadAnnotations()}
-                options={timeLineOptions({
-                  id: "backtest-spread",
-                  group: "backtest",
-                  colors: [PALETTE.spread],
-                  decimals: 5,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">
-                z-score over {params().zWindow}{" "}
-                bars with entry, exit and stop lines; entries ▲ (green long, red short spread) and
-                exits ● of the backtest
-              </p>
-              <ApexChart
-                label="backtest-zscore"
-                height={200}
-                theme={props.theme}
-                series={zSeries()}
-                annotations={zAnnotations()}
-                options={timeLineOptions({
-                  id: "backtest-zscore",
-                  group: "backtest",
-                  colors: [PALETTE.zscore],
-                  decimals: 2,
-                })}
-              />
-            </div>
+            <TimeChartCard
+              title="Equity (notional + net PnL after fees)"
+              label="backtest-equity"
+              group="backtest"
+              height={220}
+              theme={props.theme}
+              series={equitySeries()}
+              colors={[PALETTE.base]}
+              decimals={2}
+            />
+            <TimeChartCard
+              title="Drawdown from the running peak"
+              label="backtest-drawdown"
+              group="backtest"
+              height={150}
+              theme={props.theme}
+              series={drawdownSeries()}
+              colors={[PALETTE.down]}
+              decimals={4}
+            />
+            <TimeChartCard
+              title={
+                <>
+                  Spread ({METHOD_NAMES[params().method]}, as the Pair view fits it) with the
+                  backtest's entries ▲ and exits ●
+                </>
+              }
+              label="backtest-spread"
+              group="backtest"
+              height={200}
+              theme={props.theme}
+              series={spreadSeries()}
+              annotations={spreadAnnotations()}
+              colors={[PALETTE.spread]}
+              decimals={5}
+            />
+            <TimeChartCard
+              title={
+                <>
+                  z-score over {params().zWindow}{" "}
+                  bars with entry, exit and stop lines; entries ▲ (green long, red short spread) and
+                  exits ● of the backtest
+                </>
+              }
+              label="backtest-zscore"
+              group="backtest"
+              height={200}
+              theme={props.theme}
+              series={zSeries()}
+              annotations={zAnnotations()}
+              colors={[PALETTE.zscore]}
+              decimals={2}
+            />
           </div>
           <div class="pair-side">
             <Show
@@ -422,15 +286,4 @@ function markerAnnotations(markers: readonly TradeMarker[]) {
         : undefined,
     };
   });
-}
-
-function thresholdLine(y: number, color: string, text: string) {
-  return {
-    y,
-    borderColor: color,
-    strokeDashArray: 4,
-    label: text
-      ? { text, borderColor: color, style: { background: color, color: "#fff" } }
-      : undefined,
-  };
 }

@@ -21,6 +21,8 @@ export interface ApexChartProps {
   label: string;
   /** Fewest ms between two redraws. Default 250. */
   minRedrawMs?: number;
+  /** Called with the series each time a series update has been drawn. */
+  onDrawn?: (series: ChartSeries) => void;
 }
 
 export function ApexChart(props: ApexChartProps) {
@@ -58,11 +60,17 @@ export function ApexChart(props: ApexChartProps) {
     /** Chart calls run one after another, after the first render, and never after destroy. */
     const enqueue = (call: () => Promise<unknown>) => {
       ready = ready.then(() => disposed ? undefined : call()).catch(reportChartError);
+      return ready;
     };
     const redraw = createRedrawQueue(untrack(() => props.minRedrawMs) ?? 250);
 
     createEffect(on(() => props.series, (series) => {
-      redraw.schedule("series", () => enqueue(() => chart.updateSeries(series, false)));
+      redraw.schedule("series", () =>
+        enqueue(async () => {
+          keepUserRange(chart);
+          await chart.updateSeries(series, false);
+          props.onDrawn?.(series);
+        }));
     }, { defer: true }));
 
     // updateOptions copies its options to every chart of the same group unless its fourth
@@ -91,35 +99,67 @@ export function ApexChart(props: ApexChartProps) {
   return <div ref={element} class="chart" data-chart={props.label} aria-label={props.label} />;
 }
 
+/**
+ * `updateSeries` puts the x axis back to the range it last had from code (ApexCharts 7.9 restores
+ * `w.globals.lastXAxis`), which throws away a zoom or pan: a trader zoomed into a region must stay
+ * there while data streams in. So the range on screen is made that range first; the toolbar's
+ * reset still returns to the whole series (it restores the initial range itself).
+ */
+function keepUserRange(chart: ApexCharts) {
+  // `w` is ApexCharts' chart state, public in its callbacks but untyped.
+  const { w } = chart as unknown as {
+    w: {
+      config: { xaxis: { min?: unknown; max?: unknown } };
+      globals: { lastXAxis: { min?: unknown; max?: unknown } };
+    };
+  };
+  const { min, max } = w.config.xaxis;
+  if (typeof min === "number" && typeof max === "number") {
+    w.globals.lastXAxis.min = min;
+    w.globals.lastXAxis.max = max;
+  }
+}
+
 function reportChartError(error: unknown) {
   console.error("Chart update failed:", error);
 }
 
 /**
- * Runs the latest job of each kind at most once per `minIntervalMs`: a burst of updates becomes
- * one redraw with the newest data.
+ * Runs the latest job of each kind at most once per `minIntervalMs`, and never while the previous
+ * run is still drawing: a burst of updates becomes one redraw with the newest data, and a chart
+ * slower to draw than its data changes falls behind by one redraw, never by a growing queue.
  */
 function createRedrawQueue(minIntervalMs: number) {
-  const pending = new Map<string, () => void>();
+  const pending = new Map<string, () => Promise<unknown>>();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let lastRun = 0;
+  let drawing = false;
+  let cancelled = false;
+  let lastRun = -Infinity;
 
-  function flush() {
+  function arm() {
+    if (timer !== undefined || drawing || cancelled || pending.size === 0) return;
+    const wait = Math.max(0, lastRun + minIntervalMs - performance.now());
+    timer = setTimeout(flush, wait);
+  }
+
+  async function flush() {
     timer = undefined;
     lastRun = performance.now();
     const jobs = [...pending.values()];
     pending.clear();
-    for (const job of jobs) job();
+    drawing = true;
+    await Promise.all(jobs.map((job) => job()));
+    drawing = false;
+    arm();
   }
 
   return {
-    schedule(kind: string, job: () => void) {
+    schedule(kind: string, job: () => Promise<unknown>) {
       pending.set(kind, job);
-      if (timer !== undefined) return;
-      const wait = Math.max(0, lastRun + minIntervalMs - performance.now());
-      timer = setTimeout(flush, wait);
+      arm();
     },
     cancel() {
+      cancelled = true;
       clearTimeout(timer);
       pending.clear();
     },

@@ -48,3 +48,15 @@ function formatAxis(value: number, decimals: number): string {
     ? ""
     : value.toFixed(decimals);
 }
+
+/** A dashed horizontal line at `y` (entry, exit, stop levels), labelled with `text` unless empty. */
+export function thresholdLine(y: number, color: string, text: string) {
+  return {
+    y,
+    borderColor: color,
+    strokeDashArray: 4,
+    label: text
+      ? { text, borderColor: color, style: { background: color, color: "#fff" } }
+      : undefined,
+  };
+}

@@ -3,8 +3,14 @@
  * over the `graphql-transport-ws` WebSocket on the same URL, and the socket's state for the
  * connection indicator. The socket stays open (not lazy) and reconnects forever with capped
  * backoff, so a restarted server is picked up without a reload.
+ *
+ * Every operation is sent as a persisted operation: the sha256 of its document instead of the
+ * text (the build lists the dashboard's documents for the server). A server that does not know the
+ * hash answers PersistedQueryNotFound and the operation is sent again with its text; a server in
+ * persisted-only mode runs the dashboard's operations and nothing else.
  */
 import { Client, fetchExchange, subscriptionExchange } from "@urql/solid";
+import { persistedExchange } from "@urql/exchange-persisted";
 import { createClient as createWebSocketClient } from "graphql-ws";
 import { type Accessor, createSignal } from "solid-js";
 import type { SocketState } from "../state/connection_status.ts";
@@ -65,6 +71,12 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
     // POST keeps long pair inputs out of URLs and logs.
     preferGetMethod: false,
     exchanges: [
+      persistedExchange({
+        enableForMutation: true,
+        enableForSubscriptions: true,
+        // POST keeps long pair inputs out of URLs and logs, for persisted queries too.
+        preferGetForPersistedQueries: false,
+      }),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription: (request) => ({

@@ -34,13 +34,24 @@ export interface MarketBars {
   errors: Accessor<string[]>;
   /** True while the forming bar follows the live stream (no `to` chosen). */
   live: Accessor<boolean>;
+  /** False once the store has answered that no bar precedes the first one held. */
+  hasEarlier: Accessor<boolean>;
+  /** True while earlier bars are being fetched. */
+  loadingEarlier: Accessor<boolean>;
+  /**
+   * Fetches up to `window` bars before the first one held and widens the window to keep them:
+   * the chart's history on demand, beyond the bounded live window.
+   */
+  loadEarlier(): void;
 }
 
 export interface MarketBarsOptions {
-  /** Bars loaded when no range start is chosen. Default 1000. */
-  limit?: number;
-  /** Most bars held, live ones included. Default 3000. */
-  cap?: number;
+  /**
+   * Bars loaded and held: the newest `window` of the chosen range, live ones included, the
+   * oldest dropped as new ones form, so a tab left open all day keeps the same memory. Each
+   * `loadEarlier()` widens it by the bars it fetched. Default 500.
+   */
+  window?: number;
 }
 
 export function createMarketBars(
@@ -48,17 +59,23 @@ export function createMarketBars(
   selection: Accessor<BarSelection | null>,
   options: MarketBarsOptions = {},
 ): MarketBars {
-  const limit = options.limit ?? 1000;
-  const cap = options.cap ?? 3000;
+  const barWindow = options.window ?? 500;
   const [bars, setBars] = createSignal<ChartBar[]>([]);
   const [loading, setLoading] = createSignal(false);
   const [errors, setErrors] = createSignal<string[]>([]);
   const [live, setLive] = createSignal(false);
+  const [hasEarlier, setHasEarlier] = createSignal(false);
+  const [loadingEarlier, setLoadingEarlier] = createSignal(false);
+  /** Fetches the bars before those held; replaced for each selection. */
+  let fetchEarlier: () => void = () => {};
 
   createEffect(on(selection, (chosen) => {
     setBars([]);
     setErrors([]);
     setLive(false);
+    setHasEarlier(false);
+    setLoadingEarlier(false);
+    fetchEarlier = () => {};
     if (!chosen) return;
     setLoading(true);
     const variables = {
@@ -66,6 +83,8 @@ export function createMarketBars(
       venue: chosen.venue || null,
       timeframe: chosen.timeframe,
     };
+    // Bars held at most: the window, widened by each page of earlier bars fetched.
+    let cap = barWindow;
     // Updates that arrive before the history are kept and folded in once it is there.
     let early: ChartBar[] | null = [];
     let stopped = false;
@@ -81,26 +100,63 @@ export function createMarketBars(
       })
       : null;
     setLive(following);
+    // The store answers the most recent `limit` bars of [from, to).
     client.query(BARS, {
       ...variables,
       from: chosen.from || null,
       to: chosen.to || null,
-      limit: chosen.from ? null : limit,
+      limit: barWindow,
     }).toPromise().then((result) => {
       if (stopped) return;
       setLoading(false);
       if (result.error) setErrors(errorMessages(result.error));
       const history = (result.data?.bars ?? []).map(toChartBar);
       setBars(mergeAllByTime(history, early ?? [], cap));
+      setHasEarlier(history.length === barWindow);
       early = null;
     });
+
+    fetchEarlier = () => {
+      const first = bars()[0];
+      if (!first || loadingEarlier() || !hasEarlier()) return;
+      setLoadingEarlier(true);
+      client.query(BARS, {
+        ...variables,
+        from: chosen.from || null,
+        to: new Date(first.time).toISOString(),
+        limit: barWindow,
+      }).toPromise().then((result) => {
+        if (stopped) return;
+        setLoadingEarlier(false);
+        if (result.error) {
+          setErrors(errorMessages(result.error));
+          return;
+        }
+        const earlier = (result.data?.bars ?? []).map(toChartBar);
+        cap += earlier.length;
+        setBars((held) => [
+          ...earlier.filter((bar) => held.length === 0 || bar.time < held[0].time),
+          ...held,
+        ]);
+        setHasEarlier(earlier.length === barWindow);
+      });
+    };
+
     onCleanup(() => {
       stopped = true;
       subscription?.unsubscribe();
     });
   }));
 
-  return { bars, loading, errors, live };
+  return {
+    bars,
+    loading,
+    errors,
+    live,
+    hasEarlier,
+    loadingEarlier,
+    loadEarlier: () => fetchEarlier(),
+  };
 }
 
 export interface TradeStream {

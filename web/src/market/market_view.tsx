@@ -3,7 +3,7 @@
  * price, stats of the loaded range and the trade rate, beside the instrument picker.
  */
 import { createEffect, createMemo, Show } from "solid-js";
-import { ApexChart } from "../charts/apex_chart.tsx";
+import { ApexChart, type ChartSeries } from "../charts/apex_chart.tsx";
 import { PALETTE } from "../charts/chart_options.ts";
 import { TIMEFRAMES } from "../state/dashboard_params.ts";
 import { RangeField, Segmented } from "../ui/controls.tsx";
@@ -11,8 +11,26 @@ import { formatNumber, formatPercent, formatPrice, formatTime } from "../ui/form
 import { EmptyState, ErrorList } from "../ui/messages.tsx";
 import type { ViewProps } from "../views.ts";
 import { type ChartBar, rangeStats } from "./bar_series.ts";
+import { pageCandleDrawLog } from "./candle_draws.ts";
 import { InstrumentPicker } from "./instrument_picker.tsx";
 import { type BarSelection, createMarketBars, createTradeStream } from "./market_data.ts";
+
+/** What ApexCharts hands a custom tooltip: the point's index in the series as drawn. */
+interface HoveredPoint {
+  dataPointIndex: number;
+  /** The chart's state; its `config.series` is the series as drawn. */
+  w: unknown;
+}
+
+/** Bars the charts hold: a bounded window keeps a tab's memory flat while bars stream in. */
+const MARKET_WINDOW = 300;
+/**
+ * The forming candle is redrawn up to four times a second, its volume below once a second: each
+ * redraw repaints every candle of the window, and a tab open all day must leave the CPU idle
+ * most of the time.
+ */
+const CANDLE_REDRAW_MS = 250;
+const VOLUME_REDRAW_MS = 1000;
 
 export default function MarketView(props: ViewProps) {
   const params = () => props.location.params();
@@ -61,10 +79,17 @@ export default function MarketView(props: ViewProps) {
     { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
   );
 
-  const market = createMarketBars(props.client, selection);
+  const market = createMarketBars(props.client, selection, { window: MARKET_WINDOW });
   const trades = createTradeStream(props.client, instrument);
   const stats = createMemo(() => rangeStats(market.bars()));
   const lastPrice = () => trades.lastPrice() ?? market.bars().at(-1)?.close ?? null;
+
+  /** The bar under the pointer, found by the time of the point drawn there. */
+  const hoveredBar = ({ dataPointIndex, w }: HoveredPoint) => {
+    const drawn = (w as { config: { series: { data: { x: number }[] }[] } }).config.series;
+    const time = drawn[0]?.data[dataPointIndex]?.x;
+    return market.bars().find((bar) => bar.time === time);
+  };
 
   const candleSeries = createMemo(() => [{
     name: instrument()?.symbol ?? "price",
@@ -176,6 +201,8 @@ export default function MarketView(props: ViewProps) {
               height={380}
               theme={props.theme}
               series={candleSeries()}
+              minRedrawMs={CANDLE_REDRAW_MS}
+              onDrawn={recordCandleDraw}
               options={{
                 chart: { id: "market-candles", group: "market", type: "candlestick" },
                 plotOptions: {
@@ -186,7 +213,9 @@ export default function MarketView(props: ViewProps) {
                   tooltip: { enabled: true },
                   labels: { minWidth: 70, formatter: (value: number) => formatPrice(value) },
                 },
-                tooltip: { x: { format: "yyyy-MM-dd HH:mm:ss" } },
+                tooltip: {
+                  custom: (hovered: HoveredPoint) => candleTooltip(hoveredBar(hovered)),
+                },
                 grid: { borderColor: "rgba(128,128,128,0.2)" },
               }}
             />
@@ -195,6 +224,7 @@ export default function MarketView(props: ViewProps) {
               height={150}
               theme={props.theme}
               series={volumeSeries()}
+              minRedrawMs={VOLUME_REDRAW_MS}
               options={{
                 // Drawn as candles from 0 to the volume so that its time axis matches the
                 // candles above exactly (a bar chart pads its axis differently).
@@ -211,12 +241,27 @@ export default function MarketView(props: ViewProps) {
                   labels: { minWidth: 70, formatter: (value: number) => formatNumber(value, 2) },
                 },
                 tooltip: {
-                  custom: ({ dataPointIndex }: { dataPointIndex: number }) =>
-                    volumeTooltip(market.bars()[dataPointIndex]),
+                  custom: (hovered: HoveredPoint) => volumeTooltip(hoveredBar(hovered)),
                 },
                 grid: { borderColor: "rgba(128,128,128,0.2)" },
               }}
             />
+            <Show when={market.hasEarlier()}>
+              <p class="chart-more">
+                <button
+                  type="button"
+                  data-testid="earlier-bars"
+                  disabled={market.loadingEarlier()}
+                  onClick={() => market.loadEarlier()}
+                >
+                  {market.loadingEarlier() ? "Loading…" : `Load ${MARKET_WINDOW} earlier bars`}
+                </button>{" "}
+                <small>
+                  The charts hold the newest {market.bars().length.toLocaleString("en-US")}{" "}
+                  bars; zoom out to see the earlier ones once loaded.
+                </small>
+              </p>
+            </Show>
             <Show
               when={!market.loading() && market.bars().length === 0 && market.errors().length === 0}
             >
@@ -233,9 +278,31 @@ export default function MarketView(props: ViewProps) {
   );
 }
 
+/** The newest drawn close, for a benchmark timing trades to the chart (see candle_draws.ts). */
+function recordCandleDraw(series: ChartSeries) {
+  const newest = (series[0] as { data: { x: number; y: number[] }[] } | undefined)?.data.at(-1);
+  if (newest) {
+    const [, high, , close] = newest.y;
+    pageCandleDrawLog().record(
+      { time: newest.x, high, close },
+      performance.timeOrigin + performance.now(),
+    );
+  }
+}
+
+/** The hovered candle: its time and prices, as the stats above write them. */
+function candleTooltip(bar: ChartBar | undefined): string {
+  if (!bar) return "";
+  return `<div class="bar-tooltip">${formatTime(bar.time)}<br>open <b>${
+    formatPrice(bar.open)
+  }</b> high <b>${formatPrice(bar.high)}</b><br>low <b>${formatPrice(bar.low)}</b> close <b>${
+    formatPrice(bar.close)
+  }</b></div>`;
+}
+
 function volumeTooltip(bar: ChartBar | undefined): string {
   if (!bar) return "";
-  return `<div class="volume-tooltip">${formatTime(bar.time)}<br>volume <b>${
+  return `<div class="bar-tooltip">${formatTime(bar.time)}<br>volume <b>${
     formatNumber(bar.volume, 4)
   }</b><br>${bar.trades.toLocaleString("en-US")} trades</div>`;
 }

@@ -3,71 +3,27 @@
  * entry and exit lines, rolling correlation and the hedge ratio over time, all zoomed and hovered
  * together; the hedge methods side by side; and the analysis in plain words. Live via pairStream.
  */
-import { createEffect, createMemo, For, Show } from "solid-js";
-import { ApexChart } from "../charts/apex_chart.tsx";
-import { PALETTE, timeLineOptions } from "../charts/chart_options.ts";
-import { HEDGE_METHODS, PRICE_TRANSFORMS, TIMEFRAMES } from "../state/dashboard_params.ts";
-import { NumberField, RangeField, Segmented, SelectField } from "../ui/controls.tsx";
+import { createMemo, For, Show } from "solid-js";
+import { PALETTE, thresholdLine } from "../charts/chart_options.ts";
+import { TimeChartCard } from "../charts/time_chart_card.tsx";
 import { formatNumber } from "../ui/format.ts";
-import { EmptyState, ErrorList } from "../ui/messages.tsx";
+import { ErrorList } from "../ui/messages.tsx";
 import type { ViewProps } from "../views.ts";
 import { METHOD_NAMES, MethodTable } from "./method_table.tsx";
-import { createPairData, type PairInput } from "./pair_data.ts";
+import { createPairChoice } from "./pair_choice.ts";
+import { createPairData } from "./pair_data.ts";
+import { NoPairState, PairParametersForm } from "./pair_parameters_form.tsx";
 import { readPair } from "./pair_reading.ts";
 import { fieldSeries, rebasedPrices, spreadBands } from "./pair_series.ts";
 
 export default function PairView(props: ViewProps) {
   const params = () => props.location.params();
-
-  /** Instruments on the pair's venue (the URL's, else the first instrument's). */
-  const venue = () => params().venue || props.instruments.list()[0]?.venue || "";
-  const symbols = createMemo(() =>
-    props.instruments.list().filter((i) => i.venue === venue()).map((i) => i.symbol)
-  );
-  const legs = createMemo(
-    () => {
-      const base = params().base || symbols()[0] || "";
-      const quote = params().quote || symbols().find((s) => s !== base) || "";
-      return { base, quote };
-    },
-    undefined,
-    { equals: (a, b) => a.base === b.base && a.quote === b.quote },
-  );
-
-  // Write the default legs into the URL so the link names the pair shown.
-  createEffect(() => {
-    const { base, quote } = legs();
-    if (base && quote && (!params().base || !params().quote)) {
-      props.location.update({ base, quote, venue: venue() });
-    }
-  });
-
-  const input = createMemo<PairInput | null>(
-    () => {
-      const { base, quote } = legs();
-      if (!base || !quote) return null;
-      const p = params();
-      return {
-        base,
-        quote,
-        venue: venue() || null,
-        timeframe: p.timeframe,
-        from: p.from || null,
-        to: p.to || null,
-        priceTransform: p.transform,
-        method: p.method,
-        zWindow: p.zWindow,
-        corrWindow: p.corrWindow,
-        hedgeWindow: p.hedgeWindow,
-      };
-    },
-    null,
-    { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
-  );
+  const choice = createPairChoice(props.location, props.instruments);
+  const legs = () => choice.legs();
 
   const request = createMemo(
     () => {
-      const chosen = input();
+      const chosen = choice.input();
       // A new connection after a drop reloads the points the stream may have missed.
       return chosen && { input: chosen, connection: props.connections() };
     },
@@ -125,98 +81,19 @@ export default function PairView(props: ViewProps) {
   const hedgeSeries = createMemo(() => [
     { name: "hedge ratio β", data: fieldSeries(points(), "hedgeRatio") },
   ]);
-  const symbolOptions = () => symbols().map((s) => ({ value: s, label: s }));
 
   return (
     <div class="pair-view" data-view="pair">
-      <div class="controls">
-        <SelectField
-          label="Base (Y)"
-          value={legs().base}
-          options={symbolOptions()}
-          testId="pair-base"
-          onChange={(base) => props.location.update({ base, venue: venue() })}
-        />
-        <SelectField
-          label="Quote (X)"
-          value={legs().quote}
-          options={symbolOptions()}
-          testId="pair-quote"
-          onChange={(quote) => props.location.update({ quote, venue: venue() })}
-        />
-        <Segmented
-          label="Timeframe"
-          options={TIMEFRAMES}
-          value={params().timeframe}
-          onChange={(timeframe) => props.location.update({ timeframe })}
-        />
-        <SelectField
-          label="Hedge method"
-          value={params().method}
-          options={HEDGE_METHODS.map((m) => ({ value: m, label: METHOD_NAMES[m] }))}
-          testId="pair-method"
-          onChange={(method) =>
-            props.location.update({ method: method as typeof HEDGE_METHODS[number] })}
-        />
-        <Segmented
-          label="Prices"
-          options={PRICE_TRANSFORMS}
-          value={params().transform}
-          name={(t) => t === "LOG" ? "log" : "raw"}
-          onChange={(transform) => props.location.update({ transform })}
-        />
-        <NumberField
-          label="z window"
-          value={params().zWindow}
-          min={2}
-          integer
-          testId="z-window"
-          onChange={(zWindow) => props.location.update({ zWindow })}
-        />
-        <NumberField
-          label="Corr window"
-          value={params().corrWindow}
-          min={2}
-          integer
-          onChange={(corrWindow) => props.location.update({ corrWindow })}
-        />
-        <NumberField
-          label="Hedge window"
-          value={params().hedgeWindow}
-          min={2}
-          integer
-          onChange={(hedgeWindow) => props.location.update({ hedgeWindow })}
-        />
-        <NumberField
-          label="Entry |z|"
-          value={params().entry}
-          min={0.1}
-          onChange={(entry) => props.location.update({ entry })}
-        />
-        <NumberField
-          label="Exit |z|"
-          value={params().exit}
-          min={0}
-          onChange={(exit) => props.location.update({ exit })}
-        />
-        <RangeField
-          from={params().from}
-          to={params().to}
-          onChange={(range) => props.location.update(range)}
-        />
-      </div>
+      <PairParametersForm location={props.location} choice={choice} testIdPrefix="pair" />
 
       <Show
-        when={input()}
+        when={choice.input()}
         fallback={
           <Show when={props.instruments.loaded()}>
-            <EmptyState title="A pair needs two instruments with data on one venue">
-              {symbols().length === 0
-                ? "No instruments with data yet: start a feed or import recorded trades."
-                : `Only ${
-                  symbols().join(", ")
-                } has data on ${venue()}: import or stream a second symbol.`}
-            </EmptyState>
+            <NoPairState
+              title="A pair needs two instruments with data on one venue"
+              choice={choice}
+            />
           </Show>
         }
       >
@@ -230,91 +107,64 @@ export default function PairView(props: ViewProps) {
                 : ""}
               {pair.live() ? " · following live" : ""}
             </small>
-            <div class="chart-card">
-              <p class="chart-title">Prices rebased to 100</p>
-              <ApexChart
-                label="pair-prices"
-                height={220}
-                theme={props.theme}
-                series={priceSeries()}
-                options={timeLineOptions({
-                  id: "pair-prices",
-                  group: "pair",
-                  colors: [PALETTE.base, PALETTE.quote],
-                  decimals: 2,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">
-                Spread ({METHOD_NAMES[params().method]}) with rolling mean and ±{params().entry}σ
-                bands over {params().zWindow} bars
-              </p>
-              <ApexChart
-                label="pair-spread"
-                height={220}
-                theme={props.theme}
-                series={spreadSeries()}
-                options={timeLineOptions({
-                  id: "pair-spread",
-                  group: "pair",
-                  colors: [PALETTE.spread, PALETTE.band, PALETTE.quote, PALETTE.quote],
-                  dashArray: [0, 4, 3, 3],
-                  decimals: 5,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">
-                z-score with entry ±{params().entry} and exit ±{params().exit}
-              </p>
-              <ApexChart
-                label="pair-zscore"
-                height={200}
-                theme={props.theme}
-                series={zSeries()}
-                annotations={zLines()}
-                options={timeLineOptions({
-                  id: "pair-zscore",
-                  group: "pair",
-                  colors: [PALETTE.zscore],
-                  decimals: 2,
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">
-                Rolling correlation of returns over {params().corrWindow} bars
-              </p>
-              <ApexChart
-                label="pair-correlation"
-                height={170}
-                theme={props.theme}
-                series={correlationSeries()}
-                options={timeLineOptions({
-                  id: "pair-correlation",
-                  group: "pair",
-                  colors: [PALETTE.correlation],
-                  decimals: 2,
-                  yRange: { min: -1, max: 1 },
-                })}
-              />
-            </div>
-            <div class="chart-card">
-              <p class="chart-title">Hedge ratio β over time</p>
-              <ApexChart
-                label="pair-hedge"
-                height={170}
-                theme={props.theme}
-                series={hedgeSeries()}
-                options={timeLineOptions({
-                  id: "pair-hedge",
-                  group: "pair",
-                  colors: [PALETTE.hedge],
-                  decimals: 4,
-                })}
-              />
-            </div>
+            <TimeChartCard
+              title="Prices rebased to 100"
+              label="pair-prices"
+              group="pair"
+              height={220}
+              theme={props.theme}
+              series={priceSeries()}
+              colors={[PALETTE.base, PALETTE.quote]}
+              decimals={2}
+            />
+            <TimeChartCard
+              title={
+                <>
+                  Spread ({METHOD_NAMES[params().method]}) with rolling mean and ±{params().entry}σ
+                  bands over {params().zWindow} bars
+                </>
+              }
+              label="pair-spread"
+              group="pair"
+              height={220}
+              theme={props.theme}
+              series={spreadSeries()}
+              colors={[PALETTE.spread, PALETTE.band, PALETTE.quote, PALETTE.quote]}
+              dashArray={[0, 4, 3, 3]}
+              decimals={5}
+            />
+            <TimeChartCard
+              title={<>z-score with entry ±{params().entry} and exit ±{params().exit}</>}
+              label="pair-zscore"
+              group="pair"
+              height={200}
+              theme={props.theme}
+              series={zSeries()}
+              annotations={zLines()}
+              colors={[PALETTE.zscore]}
+              decimals={2}
+            />
+            <TimeChartCard
+              title={<>Rolling correlation of returns over {params().corrWindow} bars</>}
+              label="pair-correlation"
+              group="pair"
+              height={170}
+              theme={props.theme}
+              series={correlationSeries()}
+              colors={[PALETTE.correlation]}
+              decimals={2}
+              yRange={{ min: -1, max: 1 }}
+            />
+            <TimeChartCard
+              title="Hedge ratio β over time"
+              label="pair-hedge"
+              group="pair"
+              height={170}
+              theme={props.theme}
+              series={hedgeSeries()}
+              colors={[PALETTE.hedge]}
+              decimals={4}
+            />
           </div>
 
           <div class="pair-side">
@@ -396,13 +246,4 @@ export default function PairView(props: ViewProps) {
       </Show>
     </div>
   );
-}
-
-function thresholdLine(y: number, color: string, text: string) {
-  return {
-    y,
-    borderColor: color,
-    strokeDashArray: 4,
-    label: { text, borderColor: color, style: { background: color, color: "#fff" } },
-  };
 }
