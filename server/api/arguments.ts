@@ -12,12 +12,27 @@ export const TIMEFRAME_ENUM: Record<string, { value: Timeframe }> = {
 const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 const VENUE_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
+/** Times the product can store: from the epoch to the end of year 9999, ms. */
+const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * A value as an error message may repeat it: at most 40 characters, so that a megabyte argument
+ * is not sent back (or logged) whole.
+ */
+export function shown(value: unknown): string {
+  const text = String(value);
+  return text.length <= 40 ? text : `${text.slice(0, 40)}... (${text.length} characters)`;
+}
+
 /** Accepts ISO-8601 (with a zone, or UTC when none is given) or epoch milliseconds. */
 export function parseTimeArgument(
   name: string,
   value: string | null | undefined,
 ): number | undefined {
   if (value === null || value === undefined) return undefined;
+  if (value.length > 64) {
+    throw badUserInput(`${name} "${shown(value)}" is not a time: it is too long`, name);
+  }
   const text = value.trim();
   let ms: number;
   if (/^\d{10,16}$/.test(text)) ms = Number(text);
@@ -27,9 +42,13 @@ export function parseTimeArgument(
   } else ms = Number.NaN;
   if (!Number.isFinite(ms)) {
     throw badUserInput(
-      `${name} "${value}" is not a time: use ISO-8601 such as 2024-08-08T23:55:00Z, or epoch milliseconds`,
+      `${name} "${shown(value)}" is not a time: use ISO-8601 such as 2024-08-08T23:55:00Z, ` +
+        "or epoch milliseconds",
       name,
     );
+  }
+  if (ms < 0 || ms > LATEST_TIME_MS) {
+    throw badUserInput(`${name} "${shown(value)}" is outside 1970 to 9999`, name);
   }
   return Math.round(ms * 1000);
 }
@@ -46,7 +65,7 @@ export function parseRange(from: string | null | undefined, to: string | null | 
 export function parseSymbol(name: string, value: string): string {
   const symbol = value.trim().toUpperCase();
   if (!SYMBOL_PATTERN.test(symbol)) {
-    throw badUserInput(`${name} "${value}" is not a symbol such as BTCUSDT`, name);
+    throw badUserInput(`${name} "${shown(value)}" is not a symbol such as BTCUSDT`, name);
   }
   return symbol;
 }
@@ -55,7 +74,7 @@ export function parseVenue(value: string | null | undefined, defaultVenue: strin
   if (value === null || value === undefined || value.trim() === "") return defaultVenue;
   const venue = value.trim().toLowerCase();
   if (!VENUE_PATTERN.test(venue)) {
-    throw badUserInput(`venue "${value}" is not a venue such as binance-futures`, "venue");
+    throw badUserInput(`venue "${shown(value)}" is not a venue such as binance-futures`, "venue");
   }
   return venue;
 }

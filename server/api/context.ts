@@ -7,6 +7,7 @@ import type { LiveBars } from "../bars/live_bars.ts";
 import type { LivePubSub } from "./pubsub.ts";
 import type { AlertService } from "../alerts/alert_service.ts";
 import type { ImportJobs } from "./import_jobs.ts";
+import type { GapStore } from "../store/gap_store.ts";
 
 export interface ApiContext {
   store: TradeStore;
@@ -22,4 +23,11 @@ export interface ApiContext {
   alerts?: AlertService;
   /** Imports started by uploads; absent where the server takes none. */
   imports?: ImportJobs;
+  /** Stored data gaps; absent where the server keeps none. */
+  gaps?: GapStore;
+  /** Aborts when the query has run past QUERY_TIMEOUT_MS (see `query_timeout.ts`). */
+  signal?: AbortSignal;
+  /** `performance.now()` by which the query must be done. */
+  deadline?: number;
+  timeoutMs?: number;
 }

@@ -9,7 +9,7 @@
 import { GraphQLError } from "graphql";
 import { type Bar, bucketStart, isoFromMicros, TIMEFRAME_MICROS, type Trade } from "../domain.ts";
 import type { ApiContext } from "./context.ts";
-import { parseRange, TIMEFRAME_ENUM } from "./arguments.ts";
+import { parseRange, shown, TIMEFRAME_ENUM } from "./arguments.ts";
 import { badUserInput } from "./errors.ts";
 import { knownInstrument } from "./schema/market.ts";
 import { analysePair, resolvePairInput } from "./schema/pairs.ts";
@@ -286,7 +286,7 @@ async function exportBacktest(
   const integer = (name: string) => {
     const value = numberParameter(parameters, name);
     if (value !== undefined && !Number.isInteger(value)) {
-      throw badUserInput(`${name} must be a whole number, got ${value}`, name);
+      throw badUserInput(`${name} must be a whole number, got ${shown(value)}`, name);
     }
     return value;
   };
@@ -330,7 +330,7 @@ function oneOf<T extends string>(
   const value = parameters.get(name);
   if (value === null || value === "") return undefined;
   if (!values.includes(value as T)) {
-    throw badUserInput(`${name} "${value}" is not one of ${values.join(", ")}`, name);
+    throw badUserInput(`${name} "${shown(value)}" is not one of ${values.join(", ")}`, name);
   }
   return value as T;
 }
@@ -339,7 +339,9 @@ function numberParameter(parameters: URLSearchParams, name: string): number | un
   const value = parameters.get(name);
   if (value === null || value === "") return undefined;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw badUserInput(`${name} "${value}" is not a number`, name);
+  if (!Number.isFinite(parsed)) {
+    throw badUserInput(`${name} "${shown(value)}" is not a number`, name);
+  }
   return parsed;
 }
 

@@ -3,7 +3,11 @@
  * one by id: a status query reads the latest counts, a subscription receives them as they change.
  */
 import { Repeater } from "graphql-yoga";
-import type { ImportProgress, ImportReport } from "../ingest/import_file.ts";
+import {
+  type ImportProgress,
+  type ImportReport,
+  ImportStoppedError,
+} from "../ingest/import_file.ts";
 
 export type ImportJobState = "RUNNING" | "DONE" | "FAILED";
 
@@ -103,25 +107,12 @@ export function createImportJobs(options: ImportJobsOptions = {}): ImportJobs {
       if (jobs.get(id)?.state === "RUNNING") update(id, progress);
     };
     const done = run(onProgress).then(
-      (report) =>
-        update(id, {
-          state: "DONE",
-          bytesRead: report.bytesRead,
-          lines: report.lines,
-          tradesRead: report.tradesRead,
-          stored: report.stored,
-          duplicates: report.duplicates,
-          rejected: report.rejected,
-          ignored: report.ignored,
-          barsRead: report.barsRead,
-          barsStored: report.barsStored,
-          rejections: report.rejections,
-          finishedAtMs: now(),
-          report,
-        }),
+      (report) => update(id, { state: "DONE", ...countsOf(report), finishedAtMs: now(), report }),
       (error) =>
         update(id, {
           state: "FAILED",
+          // What was read and stored before the import stopped, when it says.
+          ...(error instanceof ImportStoppedError ? countsOf(error.report) : {}),
           error: error instanceof Error ? error.message : String(error),
           finishedAtMs: now(),
         }),
@@ -148,4 +139,19 @@ export function createImportJobs(options: ImportJobsOptions = {}): ImportJobs {
   }
 
   return { start, get: (id) => jobs.get(id) ?? null, watch };
+}
+
+function countsOf(report: ImportReport): Partial<ImportJob> {
+  return {
+    bytesRead: report.bytesRead,
+    lines: report.lines,
+    tradesRead: report.tradesRead,
+    stored: report.stored,
+    duplicates: report.duplicates,
+    rejected: report.rejected,
+    ignored: report.ignored,
+    barsRead: report.barsRead,
+    barsStored: report.barsStored,
+    rejections: report.rejections,
+  };
 }

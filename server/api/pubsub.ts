@@ -2,13 +2,19 @@
  * Live events inside one process (or, with `REDIS_URL`, across every replica): stored trades,
  * bar updates, pair points and alert firings. Topics are keyed by instrument so a subscriber
  * only wakes for what it asked.
+ *
+ * Each subscriber has its own queue of events it has not taken yet. A subscriber that cannot keep
+ * up (a slow client, a starved connection) would make that queue grow without end, so it is
+ * bounded: past `maxPendingEvents` (a batch of trades counts each trade) the subscription ends with
+ * `SubscriberTooSlowError` and its queue is released. The client is told and may subscribe again;
+ * nothing is skipped silently. (The socket's own send buffer is bounded in `http.ts`.)
  */
-import { createPubSub, type PubSub } from "graphql-yoga";
+import { GraphQLError } from "graphql";
 import type { Trade } from "../domain.ts";
 import type { BarUpdate } from "../bars/live_bars.ts";
 import type { AlertEvent } from "../store/alert_store.ts";
 
-/** Key for events of every instrument. */
+/** Key for events of every instrument (trades, and bar updates of every timeframe). */
 export const ALL_INSTRUMENTS = "*";
 
 export type LiveTopics = {
@@ -18,15 +24,170 @@ export type LiveTopics = {
   bars: [key: string, payload: BarUpdate];
   /** Alert firings, once stored. */
   alerts: [payload: AlertEvent];
+  /** Alert rules were created, paused, resumed or deleted by this replica: others reload them. */
+  alertRules: [payload: { replicaId: string }];
 };
 
-export type LivePubSub = PubSub<LiveTopics>;
+type Topic = keyof LiveTopics;
+/** The payload of a topic: the last element of its tuple. */
+type PayloadOf<T extends Topic> = LiveTopics[T] extends [infer P] ? P
+  : LiveTopics[T] extends [string, infer P] ? P
+  : never;
+/** `[key]` for keyed topics, `[]` for the others. */
+type KeyOf<T extends Topic> = LiveTopics[T] extends [string, unknown] ? [key: string] : [];
 
-/** `config.eventTarget` carries events between replicas (Redis); without it they stay in-process. */
-export function createLivePubSub(
-  config?: Parameters<typeof createPubSub<LiveTopics>>[0],
-): LivePubSub {
-  return createPubSub<LiveTopics>(config);
+export interface LivePubSub {
+  publish<T extends Topic>(topic: T, ...args: LiveTopics[T]): void;
+  /** For subscribers that may fall behind (clients): a bounded queue, see above. */
+  subscribe<T extends Topic>(topic: T, ...key: KeyOf<T>): AsyncIterableIterator<PayloadOf<T>>;
+  /**
+   * For the server's own followers: `handler` runs as each event is published, nothing is queued,
+   * so a burst (a catch-up closing thousands of bars) can neither overflow nor fall behind.
+   * Returns the function that stops listening.
+   */
+  listen<T extends Topic>(
+    topic: T,
+    key: KeyOf<T> extends [] ? null : string,
+    handler: (payload: PayloadOf<T>) => void,
+  ): () => void;
+}
+
+export interface LivePubSubOptions {
+  /** Carries events between replicas (Redis); default: an in-process `EventTarget`. */
+  eventTarget?: EventTarget;
+  /** Events one subscriber may have waiting before it is ended as too slow. Default 10,000. */
+  maxPendingEvents?: number;
+  /** Reports an error thrown by a `listen` handler. Default `console.error`. */
+  onHandlerError?: (error: unknown) => void;
+}
+
+/**
+ * A subscriber fell further behind than the server keeps events for it. A GraphQL error, so that
+ * graphql-ws ends just that operation with it (code SUBSCRIBER_TOO_SLOW); the socket goes on.
+ */
+export class SubscriberTooSlowError extends GraphQLError {
+  constructor(readonly maxPendingEvents: number) {
+    super(
+      `This subscription fell more than ${maxPendingEvents} events behind the live stream and was ` +
+        "ended (MAX_PENDING_EVENTS): read faster, narrow it, or subscribe again",
+      { extensions: { code: "SUBSCRIBER_TOO_SLOW", maxPendingEvents } },
+    );
+    this.name = "SubscriberTooSlowError";
+  }
+}
+
+export function createLivePubSub(options: LivePubSubOptions = {}): LivePubSub {
+  const target = options.eventTarget ?? new EventTarget();
+  const maxPending = options.maxPendingEvents ?? 10_000;
+  const onHandlerError = options.onHandlerError ?? ((error) => console.error(error));
+
+  function topicName(topic: string, key: string | undefined): string {
+    return key === undefined ? topic : `${topic}:${key}`;
+  }
+
+  return {
+    publish(topic, ...args) {
+      const [key, payload] = args.length === 2 ? args : [undefined, args[0]];
+      target.dispatchEvent(new CustomEvent(topicName(topic, key), { detail: payload }));
+    },
+    subscribe<T extends Topic>(topic: T, ...key: KeyOf<T>) {
+      return subscription<PayloadOf<T>>(target, topicName(topic, key[0]), maxPending);
+    },
+    listen(topic, key, handler) {
+      const name = topicName(topic, key ?? undefined);
+      const listener = (event: Event) => {
+        try {
+          handler((event as CustomEvent).detail);
+        } catch (error) {
+          onHandlerError(error);
+        }
+      };
+      target.addEventListener(name, listener);
+      return () => target.removeEventListener(name, listener);
+    },
+  };
+}
+
+function subscription<T>(
+  target: EventTarget,
+  name: string,
+  maxPending: number,
+): AsyncIterableIterator<T> {
+  // A queue read from `head`, compacted now and then, so that taking an event is O(1).
+  let queue: T[] = [];
+  let head = 0;
+  let pendingEvents = 0;
+  let waiting: ((result: IteratorResult<T>) => void) | null = null;
+  let failure: SubscriberTooSlowError | null = null;
+  let ended = false;
+
+  const weigh = (payload: T) => Array.isArray(payload) ? payload.length : 1;
+  const listener = (event: Event) => {
+    const payload = (event as CustomEvent<T>).detail;
+    if (waiting) {
+      const resolve = waiting;
+      waiting = null;
+      resolve({ value: payload, done: false });
+      return;
+    }
+    const weight = weigh(payload);
+    if (pendingEvents + weight > maxPending) {
+      failure = new SubscriberTooSlowError(maxPending);
+      queue = [];
+      head = 0;
+      pendingEvents = 0;
+      target.removeEventListener(name, listener);
+      return;
+    }
+    queue.push(payload);
+    pendingEvents += weight;
+  };
+  target.addEventListener(name, listener);
+
+  const finish = (): Promise<IteratorResult<T>> => {
+    if (!ended) {
+      ended = true;
+      target.removeEventListener(name, listener);
+      queue = [];
+      head = 0;
+      waiting?.({ value: undefined, done: true });
+      waiting = null;
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  };
+
+  return {
+    next() {
+      if (head < queue.length) {
+        const value = queue[head++];
+        if (head === queue.length) {
+          queue = [];
+          head = 0;
+        } else if (head >= 1024 && head * 2 >= queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
+        pendingEvents -= weigh(value);
+        return Promise.resolve({ value, done: false });
+      }
+      if (failure) {
+        const error = failure;
+        failure = null;
+        ended = true;
+        return Promise.reject(error);
+      }
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return: finish,
+    throw(error) {
+      finish();
+      return Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 export function barTopicKey(venue: string, symbol: string, timeframe: string): string {

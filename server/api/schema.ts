@@ -6,6 +6,7 @@ import "./schema/pairs.ts";
 import "./schema/alerts.ts";
 import "./schema/imports.ts";
 import "./schema/backtest.ts";
+import "./schema/gaps.ts";
 
 export const schema = builder.toSchema();
 

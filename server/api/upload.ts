@@ -6,8 +6,10 @@
  * `wait=1`, the report once the import is done.
  *
  * Bodies over `maxBytes` are refused with 413: before reading anything when Content-Length says so,
- * else when the limit is crossed (the job then fails; trades of the part already read stay stored,
- * and importing the file again later stores only what is missing).
+ * else when the limit is crossed. Then the job fails, and the answer says exactly what was stored
+ * from the part read before the limit (the lines and trades read, the trades stored): those stay
+ * stored, and sending the file again (split, or with a higher limit) stores only what is missing.
+ * Refusing it whole instead would mean spooling up to the limit to disk before importing anything.
  */
 import { GraphQLError } from "graphql";
 import type { Trade } from "../domain.ts";
@@ -98,7 +100,9 @@ export function createUploadHandler(
       return acceptedWhileReading(job.id, Promise.race([bodyEnded, done]));
     }
     const finished = await done;
-    return Response.json(uploadAnswer(finished), { status: statusOf(finished, overLimit) });
+    return Response.json(uploadAnswer(finished, overLimit), {
+      status: statusOf(finished, overLimit),
+    });
   };
 }
 
@@ -156,18 +160,37 @@ function storedRange() {
   };
 }
 
-function uploadAnswer(job: ImportJob): { jobId: string; error?: string } & Partial<ImportReport> {
+function uploadAnswer(
+  job: ImportJob,
+  overLimit: boolean,
+): { jobId: string; error?: string } & Partial<ImportReport> {
   if (job.state === "DONE" && job.report) return { jobId: job.id, ...job.report };
-  return { jobId: job.id, error: job.error ?? "The import stopped" };
+  const storedBefore = job.stored > 0 || overLimit
+    ? `; before it stopped, ${job.lines} lines were read and ${job.stored} of their ` +
+      `${job.tradesRead} trades stored (kept: sending the file again stores only what is missing)`
+    : "";
+  return {
+    jobId: job.id,
+    error: `${job.error ?? "The import stopped"}${storedBefore}`,
+    bytesRead: job.bytesRead,
+    lines: job.lines,
+    tradesRead: job.tradesRead,
+    stored: job.stored,
+    duplicates: job.duplicates,
+    rejected: job.rejected,
+    ignored: job.ignored,
+    rejections: job.rejections,
+  };
 }
 
 /**
  * 413 for a size limit (the body's, or a decompression limit), 400 for a file that cannot be read
- * (the reader's messages start "Cannot ..."), 500 for anything else (the database failing).
+ * (the reader's messages start "Cannot ...", or "line N: ..." for a header that names no known
+ * layout), 500 for anything else (the database failing).
  */
 function statusOf(job: ImportJob, overLimit: boolean): number {
   if (job.state === "DONE") return 200;
   const error = job.error ?? "";
   if (overLimit || /\bmax(DecompressedBytes|CompressionRatio)\b/.test(error)) return 413;
-  return /^Cannot /.test(error) ? 400 : 500;
+  return /^(Cannot |line \d+: )/.test(error) ? 400 : 500;
 }

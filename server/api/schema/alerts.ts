@@ -10,7 +10,7 @@ import { type AlertService, createRulePairStream } from "../../alerts/alert_serv
 import type { AlertEvent, AlertRule, NewAlertRule } from "../../store/alert_store.ts";
 import { builder } from "../builder.ts";
 import type { ApiContext } from "../context.ts";
-import { parsePositiveInt } from "../arguments.ts";
+import { parsePositiveInt, shown } from "../arguments.ts";
 import { asUserError, badUserInput, notFound } from "../errors.ts";
 import { knownInstrument } from "./market.ts";
 import { HedgeMethodEnum, PairInput, PriceTransformEnum, resolvePairInput } from "./pairs.ts";
@@ -32,6 +32,7 @@ const PRICE_CONDITIONS: AlertCondition[] = ["ABOVE", "BELOW", "CROSSING"];
 const ZSCORE_CONDITIONS: AlertCondition[] = ["ABOVE", "BELOW", "OUTSIDE"];
 const MAX_COOLDOWN_SECONDS = 30 * 24 * 3600;
 const MAX_EVENTS = 10_000;
+const MAX_URL_LENGTH = 2_048;
 
 const AlertRuleInput = builder.inputType("AlertRuleInput", {
   description: "A price rule gives `symbol` (and `venue`); a z-score rule gives `pair` (no " +
@@ -133,11 +134,17 @@ function alertsOf(context: ApiContext): AlertService {
 
 function parseWebhookUrl(value: string | null | undefined): string | null {
   if (value === null || value === undefined || value.trim() === "") return null;
+  if (value.length > MAX_URL_LENGTH) {
+    throw badUserInput(
+      `webhookUrl is ${value.length} characters long, over the limit of ${MAX_URL_LENGTH}`,
+      "webhookUrl",
+    );
+  }
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    throw badUserInput(`webhookUrl "${value}" is not a URL`, "webhookUrl");
+    throw badUserInput(`webhookUrl "${shown(value)}" is not a URL`, "webhookUrl");
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw badUserInput(

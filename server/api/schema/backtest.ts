@@ -22,6 +22,7 @@ import { type HedgeFit, walkForwardHedge } from "../../analytics/walk_forward_he
 import { builder } from "../builder.ts";
 import type { ApiContext } from "../context.ts";
 import { asUserError, badUserInput } from "../errors.ts";
+import { throwIfTimedOut } from "../query_timeout.ts";
 import {
   analysePair,
   HedgeMethodEnum,
@@ -40,6 +41,9 @@ export const WalkForwardEnum = builder.enumType("WalkForward", {
 });
 
 type WalkForward = "NONE" | "ROLLING" | "EXPANDING";
+
+/** Largest notional a backtest takes. */
+const MAX_NOTIONAL = 1e12;
 
 /** Most cells one `backtestSweep` may run (entries x exits x zWindows). */
 export const MAX_SWEEP_CELLS = 400;
@@ -262,6 +266,7 @@ async function preparePair(
   }
 
   const analysis = await analysePair(context, request);
+  throwIfTimedOut(context);
   const { grid, points } = analysis;
   const n = points.length;
   const base = {
@@ -292,6 +297,7 @@ async function preparePair(
   if (method === "HUBER" || method === "THEIL_SEN") {
     checkFitCost(method, walkForward, { window, refitEvery, n });
   }
+  throwIfTimedOut(context);
   const y = Float64Array.from(points, (point) => point.y);
   const x = Float64Array.from(points, (point) => point.x);
   const hedge = walkForwardHedge(y, x, {
@@ -361,8 +367,12 @@ function checkCommonRules(input: {
   if (stop !== null && !Number.isFinite(stop)) {
     throw badUserInput(`stop must be a number or null (no stop), got ${stop}`, "stop");
   }
+  // Above 1e12 the equity and fees lose their cents, and far above it they overflow to Infinity.
   if (!(Number.isFinite(notional) && notional > 0)) {
     throw badUserInput(`notional must be a positive amount, got ${notional}`, "notional");
+  }
+  if (notional > MAX_NOTIONAL) {
+    throw badUserInput(`notional ${notional} is over the limit of ${MAX_NOTIONAL}`, "notional");
   }
   if (!(Number.isFinite(feeBps) && feeBps >= 0 && feeBps < 1000)) {
     throw badUserInput(`feeBps must be at least 0 and below 1000, got ${feeBps}`, "feeBps");
@@ -404,6 +414,7 @@ export async function backtestFor(
     throw badUserInput(`exit (${exit}) must be below entry (${entry})`, "exit");
   }
   const prepared = await preparePair(context, input.pair, input);
+  throwIfTimedOut(context);
   const zWindow = prepared.request.options.zWindow ?? 60;
   try {
     const result = runBacktest(
@@ -452,6 +463,7 @@ export async function backtestSweepFor(
   });
 
   const prepared = await preparePair(context, input.pair, input);
+  throwIfTimedOut(context);
   const n = prepared.spread.length;
   const zWindows = zWindowsGiven ?? [prepared.request.options.zWindow ?? 60];
   for (const window of zWindows) {

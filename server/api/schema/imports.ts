@@ -7,6 +7,7 @@ import { builder } from "../builder.ts";
 import type { ApiContext } from "../context.ts";
 import type { ImportJob, ImportJobs } from "../import_jobs.ts";
 import { notFound } from "../errors.ts";
+import { shown } from "../arguments.ts";
 
 const ImportJobStateEnum = builder.enumType("ImportJobState", {
   values: ["RUNNING", "DONE", "FAILED"] as const,
@@ -73,7 +74,9 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     subscribe: (_root, args, context) => {
       const updates = importJobs(context).watch(String(args.id));
-      if (!updates) throw notFound(`No import job ${args.id}: it never existed or was forgotten`);
+      if (!updates) {
+        throw notFound(`No import job ${shown(args.id)}: it never existed or was forgotten`);
+      }
       return updates;
     },
     resolve: (job) => job,

@@ -90,6 +90,9 @@ const BarType = builder.objectRef<BarView>("Bar").implement({
   }),
 });
 
+/** Most symbols one `trades` subscription names (none: every instrument). */
+const MAX_SUBSCRIBED_SYMBOLS = 1_000;
+
 /** Resolves venue and symbol and checks that the instrument has data. */
 export async function knownInstrument(
   context: ApiContext,
@@ -162,6 +165,13 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, context) => {
       if (!args.symbols || args.symbols.length === 0) {
         return flatten(context.pubsub.subscribe("trades", ALL_INSTRUMENTS), () => true);
+      }
+      if (args.symbols.length > MAX_SUBSCRIBED_SYMBOLS) {
+        throw badUserInput(
+          `trades takes at most ${MAX_SUBSCRIBED_SYMBOLS} symbols (${args.symbols.length} given); ` +
+            "leave symbols out for every instrument",
+          "symbols",
+        );
       }
       const venue = parseVenue(args.venue, context.defaultVenue);
       const keys = new Set(

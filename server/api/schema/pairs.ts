@@ -5,7 +5,12 @@
  * validates arguments and shapes the answers.
  */
 import { Repeater } from "graphql-yoga";
-import { isoFromMicros, type Timeframe, TIMEFRAME_MICROS } from "../../domain.ts";
+import {
+  createIsoFormatter,
+  isoFromMicros,
+  type Timeframe,
+  TIMEFRAME_MICROS,
+} from "../../domain.ts";
 import type { BarUpdate } from "../../bars/live_bars.ts";
 import type { BarClose } from "../../store/trade_store.ts";
 import type { AdfResult, CriticalValues } from "../../analytics/adf.ts";
@@ -17,6 +22,7 @@ import {
   type PairAnalytics,
   type PairAnalyticsOptions,
   type PairPoint,
+  type PairPointColumns,
   type PriceTransform,
 } from "../../analytics/pair_analytics.ts";
 import { createPairStream } from "../../analytics/pair_stream.ts";
@@ -25,6 +31,7 @@ import type { ApiContext } from "../context.ts";
 import { barTopicKey } from "../pubsub.ts";
 import { parseRange, parseSymbol } from "../arguments.ts";
 import { asUserError, badUserInput } from "../errors.ts";
+import { throwIfTimedOut } from "../query_timeout.ts";
 import { knownInstrument, TimeframeEnum } from "./market.ts";
 
 export const HedgeMethodEnum = builder.enumType("HedgeMethod", {
@@ -96,18 +103,78 @@ const CointegrationType = builder.objectRef<CointegrationResult>("Cointegration"
   }),
 });
 
-const PairPointType = builder.objectRef<PairPoint>("PairPoint").implement({
+/**
+ * A PairPoint as the API answers it: every field a plain property, so that the compiled query
+ * copies them instead of calling a resolver (with its resolve info) 700,000 times per 100,000
+ * points.
+ */
+interface PairPointRow {
+  time: string;
+  y: number;
+  x: number;
+  hedgeRatio: number | null;
+  spread: number | null;
+  zscore: number | null;
+  correlation: number | null;
+}
+
+const PairPointType = builder.objectRef<PairPointRow>("PairPoint").implement({
   description: "One bucket of the pair grid; y and x are the transformed closes.",
   fields: (t) => ({
-    time: t.string({ resolve: (point) => isoFromMicros(point.timeUs) }),
+    time: t.exposeString("time"),
     y: t.exposeFloat("y"),
     x: t.exposeFloat("x"),
-    hedgeRatio: t.float({ nullable: true, resolve: (point) => point.hedgeRatio }),
-    spread: t.float({ nullable: true, resolve: (point) => point.spread }),
-    zscore: t.float({ nullable: true, resolve: (point) => point.zscore }),
-    correlation: t.float({ nullable: true, resolve: (point) => point.correlation }),
+    hedgeRatio: t.exposeFloat("hedgeRatio", { nullable: true }),
+    spread: t.exposeFloat("spread", { nullable: true }),
+    zscore: t.exposeFloat("zscore", { nullable: true }),
+    correlation: t.exposeFloat("correlation", { nullable: true }),
   }),
 });
+
+/**
+ * The rows of a whole analysis, straight from its columns (no `PairPoint` objects first). The
+ * times are cut from one string of them all: a time built by concatenation is a chain of pieces
+ * that JSON serialisation must walk, a cut of one flat string is read in place (about a fifth of
+ * the serialisation time of 100,000 points).
+ */
+function pointRows(columns: PairPointColumns): PairPointRow[] {
+  const format = createIsoFormatter();
+  const n = columns.timesUs.length;
+  const times: string[] = new Array(n);
+  for (let t = 0; t < n; t++) times[t] = format(columns.timesUs[t]);
+  const allTimes = times.join("");
+  const rows: PairPointRow[] = new Array(n);
+  for (let t = 0, at = 0; t < n; t++) {
+    const length = times[t].length;
+    rows[t] = {
+      time: allTimes.slice(at, at + length),
+      y: columns.y[t],
+      x: columns.x[t],
+      hedgeRatio: nullIfNaN(columns.hedgeRatio[t]),
+      spread: nullIfNaN(columns.spread[t]),
+      zscore: nullIfNaN(columns.zscore[t]),
+      correlation: nullIfNaN(columns.correlation[t]),
+    };
+    at += length;
+  }
+  return rows;
+}
+
+function pointRow(point: PairPoint): PairPointRow {
+  return {
+    time: isoFromMicros(point.timeUs),
+    y: point.y,
+    x: point.x,
+    hedgeRatio: point.hedgeRatio,
+    spread: point.spread,
+    zscore: point.zscore,
+    correlation: point.correlation,
+  };
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
 
 interface PairAnalyticsView {
   request: PairRequest;
@@ -142,7 +209,7 @@ const PairAnalyticsType = builder.objectRef<PairAnalyticsView>("PairAnalytics").
         "THEIL_SEN): its spread uses information from the future of each point.",
       resolve: (view) => isStaticMethod(view.request.options.method),
     }),
-    points: t.field({ type: [PairPointType], resolve: (view) => view.result.points }),
+    points: t.field({ type: [PairPointType], resolve: (view) => pointRows(view.result.columns) }),
   }),
 });
 
@@ -196,8 +263,15 @@ export async function resolvePairInput(
   input: PairInputShape,
   field = "input",
 ): Promise<PairRequest> {
-  const base = await knownInstrument(context, input.base, input.venue, `${field}.base`);
-  const quote = await knownInstrument(context, input.quote, input.venue, `${field}.quote`);
+  // Both looked up at once; when both are unknown the error names the base, as it always has.
+  const [baseLookup, quoteLookup] = await Promise.allSettled([
+    knownInstrument(context, input.base, input.venue, `${field}.base`),
+    knownInstrument(context, input.quote, input.venue, `${field}.quote`),
+  ]);
+  if (baseLookup.status === "rejected") throw baseLookup.reason;
+  if (quoteLookup.status === "rejected") throw quoteLookup.reason;
+  const base = baseLookup.value;
+  const quote = quoteLookup.value;
   if (base.symbol === quote.symbol && base.venue === quote.venue) {
     throw badUserInput(`base and quote are both ${base.symbol}: a pair needs two instruments`);
   }
@@ -206,8 +280,15 @@ export async function resolvePairInput(
   const priceTransform = (input.priceTransform ?? "LOG") as PriceTransform;
   for (const name of ["zWindow", "corrWindow", "hedgeWindow"] as const) {
     const value = input[name];
-    if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 2)) {
-      throw badUserInput(`${name} must be a whole number of at least 2 points, got ${value}`, name);
+    const most = context.maxPointsPerResponse;
+    if (
+      value !== null && value !== undefined &&
+      !(Number.isInteger(value) && value >= 2 && value <= most)
+    ) {
+      throw badUserInput(
+        `${name} must be a whole number from 2 to ${most} points, got ${value}`,
+        name,
+      );
     }
   }
   const kalmanDelta = input.kalmanDelta ?? 1e-4;
@@ -278,14 +359,15 @@ export async function analysePair(
   request: PairRequest,
 ): Promise<PairAnalytics> {
   const legs = await loadPairLegs(context, request);
+  throwIfTimedOut(context);
   try {
     const result = computePairAnalytics({
       base: { symbol: request.base.symbol, bars: legs.base },
       quote: { symbol: request.quote.symbol, bars: legs.quote },
     }, request.options);
-    if (result.points.length > context.maxPointsPerResponse) {
+    if (result.n > context.maxPointsPerResponse) {
       throw badUserInput(
-        `The pair grid has ${result.points.length} points, over the limit of ` +
+        `The pair grid has ${result.n} points, over the limit of ` +
           `${context.maxPointsPerResponse} per response: narrow from/to or use a wider timeframe`,
         "from",
       );
@@ -403,6 +485,7 @@ builder.queryFields((t) => ({
       const rows: PairScanRow[] = [];
       for (let i = 0; i < legs.length; i++) {
         for (let j = i + 1; j < legs.length; j++) {
+          throwIfTimedOut(context);
           rows.push(
             scanPair(
               legs[i],
@@ -443,7 +526,7 @@ builder.subscriptionFields((t) => ({
       }
       return pairPoints(context, request, lookback, 1000 / maxPerSecond);
     },
-    resolve: (point: PairPoint) => point,
+    resolve: (point: PairPoint) => pointRow(point),
   }),
 }));
 
