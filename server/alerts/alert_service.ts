@@ -55,6 +55,12 @@ export interface AlertServiceOptions {
   closeGraceMs?: number;
   /** The wall clock, ms since the epoch. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Whether this process decides the rule's firings. With several replicas, only the one that
+   * ingests the rule's instrument (a z-score rule: its base leg) does, so a firing is never
+   * doubled; the others keep the rule loaded and decide nothing. Default: every rule.
+   */
+  evaluates?: (rule: AlertRule) => boolean;
 }
 
 export interface AlertStats {
@@ -65,7 +71,10 @@ export interface AlertStats {
 }
 
 export interface AlertService {
-  /** Loads the stored rules and starts evaluating the ones not paused. */
+  /**
+   * Loads the stored rules and starts evaluating the ones not paused. Called again, it reloads
+   * them all with their stored state (rules changed elsewhere, another replica's decisions).
+   */
   start(): Promise<void>;
   observeTrades(trades: readonly Trade[]): void;
   observeBar(update: BarUpdate): void;
@@ -189,6 +198,7 @@ export function createAlertService(
   const webhooks = options.webhooks ?? createWebhookSender({ log });
   const graceUs = (options.closeGraceMs ?? CLOSE_GRACE_MS) * 1000;
   const now = options.now ?? Date.now;
+  const evaluates = options.evaluates ?? (() => true);
   const active = new Map<string, ActiveRule>();
   /** PRICE rules by `venue:SYMBOL`. */
   const byInstrument = new Map<string, Set<ActiveRule>>();
@@ -196,17 +206,54 @@ export function createAlertService(
   const byBarKey = new Map<string, Set<{ rule: ActiveRule; leg: PairLegName }>>();
   const counts = { firings: 0, failedWrites: 0 };
   let writes: Promise<void> = Promise.resolve();
+  const retryWaiters = new Set<{ wake: () => void }>();
   let closed = false;
 
+  /**
+   * Writes in order; a failed write is retried (0.5 s doubling to 30 s) until it succeeds, so a
+   * firing is never lost while the database is away. Retrying is safe: the store records a firing
+   * once however often it is asked. At shutdown a failing write is tried once more, then given up.
+   */
   function enqueueWrite(what: string, task: () => Promise<void>): void {
-    writes = writes.then(task).catch((error) => {
-      counts.failedWrites++;
-      log(`Could not store ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    writes = writes.then(async () => {
+      for (let attempt = 1;; attempt++) {
+        try {
+          await task();
+          return;
+        } catch (error) {
+          counts.failedWrites++;
+          const reason = error instanceof Error ? error.message : String(error);
+          if (closed && attempt > 1) {
+            log(`Could not store ${what} before shutdown, given up: ${reason}`);
+            return;
+          }
+          if (attempt === 1 || attempt % 10 === 0) {
+            log(`Could not store ${what} (attempt ${attempt}), retrying: ${reason}`);
+          }
+          await retryPause(Math.min(30_000, 500 * 2 ** (attempt - 1)));
+        }
+      }
+    });
+  }
+
+  /** Waits before a retry; cut short by `close()`. */
+  function retryPause(ms: number): Promise<void> {
+    if (closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const waiter = { wake: done };
+      retryWaiters.add(waiter);
+      function done() {
+        clearTimeout(timer);
+        retryWaiters.delete(waiter);
+        resolve();
+      }
     });
   }
 
   function observe(entry: ActiveRule, value: number, timeUs: number): void {
     if (!Number.isFinite(value) || active.get(entry.rule.id) !== entry) return;
+    if (!evaluates(entry.rule)) return;
     const decision = entry.evaluator.observe(value, timeUs);
     const { rule } = entry;
     if (decision.fired) {
@@ -416,6 +463,7 @@ export function createAlertService(
     async close() {
       closed = true;
       for (const id of [...active.keys()]) deactivate(id);
+      for (const waiter of [...retryWaiters]) waiter.wake();
       await writes;
       await webhooks.close();
     },

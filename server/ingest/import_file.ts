@@ -60,6 +60,18 @@ export interface ImportReport {
 
 const BAR_BATCH = 5_000;
 
+/**
+ * An import that stopped part way (a size limit, corrupt compressed data, the database): the
+ * message is the cause's, and `report` counts what was read and stored before it stopped. Trades
+ * stored stay stored (importing the file again stores only what is missing).
+ */
+export class ImportStoppedError extends Error {
+  constructor(readonly report: ImportReport, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = cause instanceof Error ? cause.name : "Error";
+  }
+}
+
 export async function importFile(
   source: string | ReadableStream<Uint8Array>,
   store: TradeStore,
@@ -149,9 +161,16 @@ export async function importFile(
     }
     queue.push(pendingTrades);
     await flushBars();
-  } finally {
+  } catch (error) {
+    // Every trade read before the failure is written, so the report says exactly what is stored.
+    queue.push(pendingTrades);
     await queue.close();
+    await flushBars().catch(() => {});
+    report.duplicates = report.tradesRead - report.stored;
+    report.seconds = Math.round((performance.now() - started) / 10) / 100;
+    throw new ImportStoppedError(report, error);
   }
+  await queue.close();
   report.duplicates = report.tradesRead - report.stored;
   report.seconds = Math.round((performance.now() - started) / 10) / 100;
   return report;

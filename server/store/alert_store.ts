@@ -1,7 +1,8 @@
 /**
  * Alert rules and firings in the database (tables of migrations/0007_alerts.sql). Recording a firing
  * stores the event and the rule's new state (`armed`, `last_fired_at`) in one statement, so the two
- * never disagree after a crash or restart.
+ * never disagree after a crash or restart; recording the same firing again (a retry after a lost
+ * answer) returns the stored event instead of adding a second.
  */
 import type postgres from "postgres";
 import type { Timeframe } from "../domain.ts";
@@ -209,10 +210,19 @@ export function createAlertStore(sql: postgres.Sql): AlertStore {
             last_fired_at = timestamptz 'epoch' + ${firing.timeUs}::bigint * interval '1 microsecond'
           where id = ${ruleId}
           returning id, name, kind, condition, level, last_fired_at
-        ), event as (
+        ), earlier as (
+          -- The same firing stored by an attempt whose answer was lost: returned, not doubled.
+          select e.id, e.rule_id, e.time, e.value, e.message from alert_events e, fired
+          where e.rule_id = fired.id and e.time = fired.last_fired_at
+            and e.message = ${firing.message}
+          limit 1
+        ), inserted as (
           insert into alert_events (rule_id, time, value, message)
           select id, last_fired_at, ${firing.value}, ${firing.message} from fired
+          where not exists (select 1 from earlier)
           returning id, rule_id, time, value, message
+        ), event as (
+          select * from inserted union all select * from earlier
         )
         select event.id::text as id, event.rule_id::text as rule_id, fired.name as rule_name,
           fired.kind, fired.condition, fired.level,

@@ -106,3 +106,19 @@ databaseTest(
     assert.deepEqual((await store.events()).map((e) => e.message), ["b"]);
   },
 );
+
+databaseTest(
+  "recording the same firing again (a retry) returns the stored event, not a second",
+  async (db) => {
+    const store = createAlertStore(db.sql);
+    const rule = await store.createRule(PRICE_RULE);
+    const firing = { timeUs: Date.UTC(2026, 0, 2) * 1000, value: 100_001, message: "above" };
+    const first = await store.recordFiring(rule.id, firing);
+    const again = await store.recordFiring(rule.id, firing);
+    assert.deepEqual(again, first);
+    assert.equal((await store.events({ ruleId: rule.id })).length, 1);
+    const later = await store.recordFiring(rule.id, { ...firing, timeUs: firing.timeUs + 1 });
+    assert.notEqual(later?.id, first?.id, "a later firing is a new event");
+    assert.equal((await store.events({ ruleId: rule.id })).length, 2);
+  },
+);

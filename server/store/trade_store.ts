@@ -15,6 +15,8 @@ import {
   type Trade,
   type Venue,
 } from "../domain.ts";
+import { parseNumberList } from "./number_list.ts";
+import { REFRESH_MARGIN_SECONDS } from "./retention.ts";
 
 export type { ImportedBar };
 
@@ -285,40 +287,57 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
   async function closes(query: BarQuery): Promise<BarClose[]> {
     const table = sql(BAR_TABLES[query.timeframe]);
     const inRange = bucketInRange(query);
-    // One text value, "timeUs close,timeUs close,...", instead of one row per bar: a pair analysis
-    // reads 100,000 bars per leg, and as rows they cost 2-3x more to send, receive and parse
-    // (postgres.js, PGlite's socket). The subquery's one sort (newest first, for the limit) gives
-    // the order: an aggregate fed by a sorted subquery usually keeps it (PostgreSQL's documentation
-    // on aggregate input order), so the text is newest first and reversed here.
+    const limit = query.limit ?? null;
+    // A pair analysis reads 100,000 bars per leg, so this answers with one row of text columns
+    // ("time,time,..." and "close,close,...") instead of a row per bar, which costs several times
+    // more to send and parse (postgres.js, PGlite's socket). Trade-built and imported bars come as
+    // two separate lists, each read newest first straight from its primary key, and are merged
+    // here (a trade-built bar wins its bucket): no anti-join, no sort, no text concatenation of
+    // each bar in the database. The newest `limit` of the merge are all among the newest `limit`
+    // of each list. Two aggregates over one subquery see its rows in the same order, so times and
+    // closes stay paired; that the order is the subquery's is PostgreSQL's usual behaviour (its
+    // documentation on aggregate input order), checked by `mergeNewestFirst`.
     // date_part's double holds every microsecond of these years exactly, and costs far less than
     // extract's numeric.
-    const [row] = await sql<{ bars: string | null }[]>`
-      select string_agg((date_part('epoch', bucket) * 1e6)::bigint || ' ' || close, ',') as bars
+    const [row] = await sql<
+      {
+        built_times: string | null;
+        built_closes: string | null;
+        imported_times: string | null;
+        imported_closes: string | null;
+      }[]
+    >`
+      select built.times as built_times, built.closes as built_closes,
+        imported.times as imported_times, imported.closes as imported_closes
       from (
-        select bucket, close
-        from ${table}
-        where venue = ${query.venue} and symbol = ${query.symbol} and ${inRange}
-        union all
-        select bucket, close
-        from imported_bars imported
-        where venue = ${query.venue} and symbol = ${query.symbol}
-          and timeframe = ${query.timeframe} and ${inRange}
-          and not exists (
-            select 1 from ${table} built
-            where built.venue = imported.venue and built.symbol = imported.symbol
-              and built.bucket = imported.bucket)
-        order by bucket desc
-        limit ${query.limit ?? null}
-      ) recent`;
-    const closes = parseCloses(row?.bars ?? null).reverse();
-    // The order above is PostgreSQL's usual behaviour, not a guarantee: check it (O(n)), and sort
-    // should a plan ever deliver another.
-    for (let i = 1; i < closes.length; i++) {
-      if (closes[i].timeUs <= closes[i - 1].timeUs) {
-        return closes.sort((a, b) => a.timeUs - b.timeUs);
-      }
-    }
-    return closes;
+        select string_agg(((date_part('epoch', bucket) * 1e6)::bigint)::text, ',') as times,
+          string_agg(close::text, ',') as closes
+        from (
+          select bucket, close
+          from ${table}
+          where venue = ${query.venue} and symbol = ${query.symbol} and ${inRange}
+          order by bucket desc
+          limit ${limit}
+        ) newest
+      ) built, (
+        select string_agg(((date_part('epoch', bucket) * 1e6)::bigint)::text, ',') as times,
+          string_agg(close::text, ',') as closes
+        from (
+          select bucket, close
+          from imported_bars
+          where venue = ${query.venue} and symbol = ${query.symbol}
+            and timeframe = ${query.timeframe} and ${inRange}
+          order by bucket desc
+          limit ${limit}
+        ) newest
+      ) imported`;
+    return mergeNewestFirst(
+      parseNumberList(row.built_times, "time"),
+      parseNumberList(row.built_closes, "close"),
+      parseNumberList(row.imported_times, "time"),
+      parseNumberList(row.imported_closes, "close"),
+      limit,
+    );
   }
 
   async function insertImportedBars(bars: readonly ImportedBar[]): Promise<number> {
@@ -409,8 +428,21 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
     if (!options.continuousAggregates) return;
     const widest = TIMEFRAME_MICROS["5m"];
     // Windows on whole 5-minute buckets: a refresh skips buckets only partly inside its window.
-    const from = range === null ? null : Math.floor(range.fromUs / widest) * widest;
+    let from = range === null ? null : Math.floor(range.fromUs / widest) * widest;
     const to = range === null ? null : (Math.floor(range.toUs / widest) + 1) * widest;
+    // Never below the time where raw trades may have been dropped (retention.ts): a refresh over
+    // dropped trades would recompute their bars from nothing and delete them.
+    const [{ horizon }] = await sql<{ horizon: number | null }[]>`
+      select (extract(epoch from greatest(
+        (select floor from trades_refresh_floor),
+        (select now() - (config->>'drop_after')::interval + ${REFRESH_MARGIN_SECONDS}::float8 * interval '1 second'
+         from timescaledb_information.jobs
+         where proc_name = 'policy_retention' and hypertable_name = 'trades'))) * 1e6)::float8
+        as horizon`;
+    if (horizon !== null) {
+      from = Math.max(from ?? -Infinity, Math.ceil(horizon / widest) * widest);
+      if (to !== null && from >= to) return;
+    }
     for (const view of ["bars_1s", "bars_1m", "bars_5m"]) {
       for (let attempt = 1;; attempt++) {
         try {
@@ -457,20 +489,52 @@ function dropRepeats(trades: Trade[]): Trade[] {
   });
 }
 
-/** Reads "timeUs close,timeUs close,..." (closes as numeric text, converted once to a number). */
-function parseCloses(text: string | null): BarClose[] {
-  const closes: BarClose[] = [];
-  if (text === null) return closes;
-  let start = 0;
-  while (start < text.length) {
-    const space = text.indexOf(" ", start);
-    const comma = text.indexOf(",", space);
-    const end = comma < 0 ? text.length : comma;
-    closes.push({
-      timeUs: Number(text.slice(start, space)),
-      close: Number(text.slice(space + 1, end)),
-    });
-    start = end + 1;
+/**
+ * Merges trade-built and imported closes, each given newest first, into time order; a trade-built
+ * bar replaces the imported one of its bucket. Keeps the newest `limit` (null: all). Lists that are
+ * not newest first (a plan that did not keep the subquery's order) are sorted first.
+ */
+function mergeNewestFirst(
+  builtTimes: Float64Array,
+  builtCloses: Float64Array,
+  importedTimes: Float64Array,
+  importedCloses: Float64Array,
+  limit: number | null,
+): BarClose[] {
+  const built = newestFirst(builtTimes, builtCloses);
+  const imported = newestFirst(importedTimes, importedCloses);
+  const merged: BarClose[] = [];
+  const wanted = limit ?? Infinity;
+  let i = 0;
+  let j = 0;
+  while (merged.length < wanted && (i < built.times.length || j < imported.times.length)) {
+    const builtTime = i < built.times.length ? built.times[i] : -Infinity;
+    const importedTime = j < imported.times.length ? imported.times[j] : -Infinity;
+    if (builtTime >= importedTime) {
+      merged.push({ timeUs: builtTime, close: built.closes[i++] });
+      if (importedTime === builtTime) j++;
+    } else {
+      merged.push({ timeUs: importedTime, close: imported.closes[j++] });
+    }
   }
-  return closes;
+  return merged.reverse();
+}
+
+function newestFirst(
+  times: Float64Array,
+  closes: Float64Array,
+): { times: Float64Array; closes: Float64Array } {
+  if (times.length !== closes.length) {
+    throw new Error(`The database sent ${times.length} bar times for ${closes.length} closes`);
+  }
+  for (let k = 1; k < times.length; k++) {
+    if (times[k] >= times[k - 1]) {
+      const order = Array.from(times.keys()).sort((a, b) => times[b] - times[a]);
+      return {
+        times: Float64Array.from(order, (index) => times[index]),
+        closes: Float64Array.from(order, (index) => closes[index]),
+      };
+    }
+  }
+  return { times, closes };
 }
