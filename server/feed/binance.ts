@@ -214,7 +214,9 @@ export function createBinanceFeed(market: BinanceMarket, options: BinanceFeedOpt
     }
     if (parsed.kind === "rejected") {
       const instrument = parsed.symbol ? instruments.get(parsed.symbol) : undefined;
-      if (!instrument || parsed.tradeId === null) {
+      if (!instrument || parsed.tradeId === null || !parsed.settled) {
+        // A damaged message proves nothing about its id: the real trade comes from the stream
+        // again or from REST, once the hole it leaves is noticed.
         unparsedMessages++;
         lastError = `unreadable message: ${parsed.reason}`;
         return false;

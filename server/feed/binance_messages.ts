@@ -14,10 +14,18 @@ export type BinanceTradeStream = "aggTrade" | "trade";
 export type ParsedBinanceMessage =
   | { kind: "trade"; trade: Trade }
   /**
-   * Not storable. `symbol` and `tradeId` are given when the payload still names them (a zero-price
-   * `"X":"NA"` record keeps its id), so the id sequence can move past it without calling it a gap.
+   * Not storable. `symbol` and `tradeId` are given when the payload still names them. `settled` is
+   * true for a well-formed record that is no trade (a zero-price `"X":"NA"` record): its id holds
+   * nothing to store, so the sequence moves past it without calling it a gap. A damaged payload is
+   * not settled: the exchange's REST history is asked for that id instead of trusting it.
    */
-  | { kind: "rejected"; reason: string; symbol: string | null; tradeId: number | null }
+  | {
+    kind: "rejected";
+    reason: string;
+    symbol: string | null;
+    tradeId: number | null;
+    settled: boolean;
+  }
   /** A message that is not a trade (book ticker, depth, kline, a SUBSCRIBE answer): skip silently. */
   | { kind: "ignored"; reason: string }
   /** Spot's `{"e":"serverShutdown","E":...}`: the server will close this connection soon. */
@@ -123,6 +131,7 @@ function parseTradeEvent(event: JsonObject, context: ParseContext): ParsedBinanc
       }), not a trade`,
       symbol: typeof event.s === "string" ? event.s.toUpperCase() : null,
       tradeId: isTradeId(event.t) ? event.t : null,
+      settled: true,
     };
   }
   return fromFields(fields, names, context);
@@ -218,6 +227,7 @@ function fromFields(
   reason: string;
   symbol: string | null;
   tradeId: number | null;
+  settled: false;
 } {
   const symbol = typeof fields.symbol === "string" && fields.symbol.length > 0
     ? fields.symbol.toUpperCase()
@@ -228,6 +238,7 @@ function fromFields(
     reason: `trade ${tradeId ?? "without id"}${symbol ? ` of ${symbol}` : ""}: ${problem}`,
     symbol,
     tradeId,
+    settled: false as const,
   });
   if (symbol === null) return reject(`"${names.symbolField}" (symbol) is missing`);
   if (tradeId === null) {
@@ -242,10 +253,11 @@ function fromFields(
   const qtyProblem = positiveDecimalProblem(fields.qty);
   if (qtyProblem) return reject(`"${names.qtyField}" (quantity) ${qtyProblem}`);
   if (
-    typeof fields.timeMs !== "number" || !Number.isSafeInteger(fields.timeMs) || fields.timeMs <= 0
+    typeof fields.timeMs !== "number" || !Number.isSafeInteger(fields.timeMs) ||
+    fields.timeMs <= 0 || fields.timeMs > MAX_TIME_MS
   ) {
     return reject(
-      `"${names.timeField}" (trade time) is not a positive integer of milliseconds: ${
+      `"${names.timeField}" (trade time) is not a positive integer of milliseconds up to ${MAX_TIME_MS} (year 2255): ${
         JSON.stringify(fields.timeMs)
       }`,
     );
@@ -272,6 +284,9 @@ function fromFields(
   };
 }
 
+/** Times are kept as integer microseconds: the latest millisecond whose microseconds stay exact. */
+const MAX_TIME_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
 const DECIMAL = /^[0-9]+(\.[0-9]+)?$/;
 
 /** Null when `value` is a decimal string above zero, otherwise what is wrong with it. */
@@ -292,5 +307,5 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 function rejectedMessage(reason: string): ParsedBinanceMessage {
-  return { kind: "rejected", reason, symbol: null, tradeId: null };
+  return { kind: "rejected", reason, symbol: null, tradeId: null, settled: false };
 }

@@ -57,7 +57,10 @@ export interface FeedHealth {
   connections?: number;
   /** True while the sink is full and delivery waits for `sink.ready()`. */
   paused?: boolean;
-  /** Messages that named no instrument and could not be parsed (e.g. broken JSON). */
+  /**
+   * Messages that could not be read as a trade (broken JSON, damaged fields, unknown symbol); the
+   * trades they should have carried are recovered from REST.
+   */
   unparsedMessages?: number;
   /** The latest `X-MBX-USED-WEIGHT-1M` Binance reported for REST backfill. */
   restUsedWeight1m?: number | null;

@@ -38,6 +38,11 @@ export interface BinanceStandinOptions {
   restWindow?: number | null;
   /** Seed of the reordering shuffle. Default 1. */
   seed?: number;
+  /**
+   * Keep only about the newest this-many trades per symbol for REST (long load runs would otherwise
+   * hold every message published); null keeps them all. Default null.
+   */
+  historyLimit?: number | null;
   faults?: StandinFaults;
 }
 
@@ -49,6 +54,8 @@ export interface StandinConnection {
   routed: boolean;
   streams: Set<string>;
   openedAtMs: number;
+  /** True once the socket is open on the stand-in's side: from then on it receives what is published. */
+  live: boolean;
   closedAtMs: number | null;
   /** Trade messages sent on this connection. */
   tradeMessagesSent: number;
@@ -82,6 +89,11 @@ export interface BinanceStandin {
   historyIds(symbol: string, stream: "aggTrade" | "trade"): number[];
   /** Closes every open connection, as a network failure would. */
   dropAll(): void;
+  /**
+   * Sends texts or bytes as they are to every open routed connection (malformed messages, garbage),
+   * recording nothing in the history. Returns how many connections they were sent to.
+   */
+  sendRaw(messages: readonly (string | Uint8Array)[]): number;
   setFaults(faults: StandinFaults): void;
   setRestWindow(window: number | null): void;
   /** The next `count` REST requests are answered with `status` (429, 418, ...) and `Retry-After`. */
@@ -187,13 +199,18 @@ export function startBinanceStandin(options: BinanceStandinOptions = {}): Binanc
       routed: target.routed,
       streams: new Set(target.streams),
       openedAtMs: Date.now(),
+      live: false,
       closedAtMs: null,
       tradeMessagesSent: 0,
     };
     connections.push(info);
     const connection: LiveConnection = { info, socket, combined: target.combined };
-    socket.onopen = () => open.add(connection);
+    socket.onopen = () => {
+      info.live = true;
+      open.add(connection);
+    };
     socket.onclose = () => {
+      info.live = false;
       info.closedAtMs = Date.now();
       open.delete(connection);
     };
@@ -289,6 +306,9 @@ export function startBinanceStandin(options: BinanceStandinOptions = {}): Binanc
     const last = list.at(-1);
     if (last === undefined || eventId(last, kind) < id) {
       list.push(event);
+      // Trimmed in halves so that trimming costs O(1) per trade.
+      const limit = options.historyLimit ?? null;
+      if (limit !== null && list.length > 2 * limit) list.splice(0, list.length - limit);
       return;
     }
     const index = lowerBound(list, kind, id);
@@ -378,6 +398,15 @@ export function startBinanceStandin(options: BinanceStandinOptions = {}): Binanc
       );
     },
     dropAll,
+    sendRaw(messages) {
+      let reached = 0;
+      for (const connection of open) {
+        if (!connection.info.routed || connection.socket.readyState !== WebSocket.OPEN) continue;
+        for (const message of messages) connection.socket.send(message);
+        reached++;
+      }
+      return reached;
+    },
     setFaults(next) {
       faults = { ...next };
     },

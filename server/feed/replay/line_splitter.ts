@@ -119,6 +119,8 @@ function concatenate(parts: Uint8Array[], totalBytes: number): Uint8Array {
 function rejectUtf16(firstLine: Uint8Array) {
   const [first, second] = firstLine;
   if ((first === 0xff && second === 0xfe) || (first === 0xfe && second === 0xff)) {
-    throw new SyntaxError("The file is UTF-16 text; save it as UTF-8 and import it again");
+    throw new SyntaxError(
+      "Cannot read the file: it is UTF-16 text; save it as UTF-8 and import it again",
+    );
   }
 }
