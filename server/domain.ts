@@ -87,6 +87,10 @@ export function instrumentKey(venue: Venue, symbol: string): string {
   return `${venue}:${symbol}`;
 }
 
+/** "00".."99" and "000".."999", so that formatting a time pads nothing. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, value) => pad(value, 2));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, value) => pad(value, 3));
+
 /**
  * Microseconds since the epoch as an ISO-8601 UTC string with millisecond precision (microseconds
  * too when present), e.g. `2024-08-08T23:59:58.123Z`. Formatted with integer arithmetic (days to a
@@ -95,9 +99,29 @@ export function instrumentKey(venue: Venue, symbol: string): string {
  */
 export function isoFromMicros(timeUs: number): string {
   const ms = Math.floor(timeUs / 1000);
-  const micros = timeUs - ms * 1000;
   const days = Math.floor(ms / 86_400_000);
-  let msOfDay = ms - days * 86_400_000;
+  return isoDate(days) + isoTimeOfDay(timeUs, days);
+}
+
+/**
+ * `isoFromMicros` for many times in a row, as a response's points are: the date part is
+ * formatted once per day and reused while the times stay on that day. The function keeps that one
+ * day, so make one per response.
+ */
+export function createIsoFormatter(): (timeUs: number) => string {
+  const current = { day: NaN, date: "" };
+  return (timeUs) => {
+    const days = Math.floor(Math.floor(timeUs / 1000) / 86_400_000);
+    if (days !== current.day) {
+      current.day = days;
+      current.date = isoDate(days);
+    }
+    return current.date + isoTimeOfDay(timeUs, days);
+  };
+}
+
+/** "YYYY-MM-DDT" of a day number (days since 1970-01-01). */
+function isoDate(days: number): string {
   // civil_from_days: http://howardhinnant.github.io/date_algorithms.html
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
@@ -112,16 +136,23 @@ export function isoFromMicros(timeUs: number): string {
   const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
   const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
   const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${pad(year, 4)}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]}T`;
+}
+
+/** "HH:MM:SS.mmmZ" (or "...mmmuuuZ") of a time on day `days`. */
+function isoTimeOfDay(timeUs: number, days: number): string {
+  const ms = Math.floor(timeUs / 1000);
+  const micros = timeUs - ms * 1000;
+  let msOfDay = ms - days * 86_400_000;
   const hours = Math.floor(msOfDay / 3_600_000);
   msOfDay -= hours * 3_600_000;
   const minutes = Math.floor(msOfDay / 60_000);
   msOfDay -= minutes * 60_000;
   const seconds = Math.floor(msOfDay / 1000);
   const millis = msOfDay - seconds * 1000;
-  const iso = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hours, 2)}:${
-    pad(minutes, 2)
-  }:${pad(seconds, 2)}.${pad(millis, 3)}`;
-  return micros === 0 ? `${iso}Z` : `${iso}${pad(micros, 3)}Z`;
+  const time = TWO_DIGITS[hours] + ":" + TWO_DIGITS[minutes] + ":" + TWO_DIGITS[seconds] + "." +
+    THREE_DIGITS[millis];
+  return micros === 0 ? time + "Z" : time + THREE_DIGITS[micros] + "Z";
 }
 
 function pad(value: number, width: number): string {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bucketStart, isoFromMicros } from "./domain.ts";
+import { bucketStart, createIsoFormatter, isoFromMicros } from "./domain.ts";
 
 Deno.test("times print as ISO-8601 UTC, like Date#toISOString, with microseconds when present", () => {
   // Every day from 1970 to 2100 at a few times of day, against the platform's own formatting.
@@ -17,4 +17,14 @@ Deno.test("a trade belongs to the bucket that holds its time", () => {
   assert.equal(bucketStart(61_999_999, "1m"), 60_000_000);
   assert.equal(bucketStart(299_999_999, "5m"), 0);
   assert.equal(bucketStart(300_000_000, "5m"), 300_000_000);
+});
+
+Deno.test("a formatter kept for a run of times prints each as isoFromMicros does", () => {
+  const format = createIsoFormatter();
+  // Seconds across midnight, then times with microseconds, back and forth across days and years.
+  const times: number[] = [];
+  for (let t = 1_765_929_590_000_000; t < 1_765_929_620_000_000; t += 1_000_000) times.push(t);
+  for (let k = 0; k < 20_000; k++) times.push(((k * 7_919_000_003) % 4_102_444_800_000_000) + k);
+  for (const timeUs of times) assert.equal(format(timeUs), isoFromMicros(timeUs));
+  assert.equal(format(1_765_929_600_000_000), "2025-12-17T00:00:00.000Z");
 });

@@ -8,7 +8,7 @@ import { readConfig, venueOfFeed } from "./config.ts";
 import { openDatabase } from "./store/database.ts";
 import { loadMigrations, migrate } from "./store/migrations.ts";
 import { createTradeStore } from "./store/trade_store.ts";
-import { importFile, type ImportReport } from "./ingest/import_file.ts";
+import { importFile, type ImportReport, ImportStoppedError } from "./ingest/import_file.ts";
 import { REPLAY_FORMATS, type ReplayFormat } from "./feed/replay/replay_record.ts";
 
 const USAGE = "Usage: deno task import [--venue V] [--symbol S] [--format " +
@@ -69,6 +69,13 @@ async function main(args: string[]): Promise<number> {
       } catch (error) {
         if (!values.quiet) Deno.stderr.writeSync(new TextEncoder().encode("\n"));
         console.error(`${file}: ${(error as Error).message}`);
+        if (error instanceof ImportStoppedError) {
+          console.error(
+            `  stopped after ${error.report.lines} lines; stored before it stopped ` +
+              "(kept: importing the file again stores only what is missing):",
+          );
+          printReport(error.report);
+        }
         failures += 1;
       }
     }

@@ -4,8 +4,12 @@
  */
 import { readConfig, venueOfFeed } from "./config.ts";
 import { createApp } from "./app.ts";
-import { createFeedFromConfig } from "./feeds.ts";
+import { ingestFromConfig } from "./feeds.ts";
 import { createWebAssets } from "./web_assets.ts";
+import { loadPersistedOperations } from "./api/persisted_operations.ts";
+
+/** Written by the dashboard's build from its own documents (web/build.ts). */
+const PERSISTED_MANIFEST = new URL("../web/dist/persisted-operations.json", import.meta.url);
 
 async function main(): Promise<void> {
   const config = readConfig(Deno.env.toObject());
@@ -19,14 +23,45 @@ async function main(): Promise<void> {
       console.error(`The dashboard could not be built; the API still runs: ${String(error)}`);
     }
   }
+  const persisted = await loadPersistedOperations(PERSISTED_MANIFEST);
+  if (config.persistedOnly && persisted === null) {
+    throw new RangeError(
+      `GRAPHQL_PERSISTED_ONLY=1 needs the dashboard's operations in ${PERSISTED_MANIFEST.pathname}: ` +
+        "build the dashboard (deno task build:web)",
+    );
+  }
   const app = await createApp({
     databaseUrl: config.databaseUrl,
     defaultVenue: venue,
     maxPointsPerResponse: config.maxPointsPerResponse,
     access: { token: config.apiToken, reads: config.apiTokenReads },
     uploadMaxBytes: config.uploadMaxBytes,
+    retention: {
+      retentionSeconds: config.tradesRetentionSeconds,
+      compressAfterSeconds: config.tradesCompressAfterSeconds,
+    },
     serveStatic: web.serve,
-    createFeed: (sink, lastStoredTrade) => createFeedFromConfig(config, sink, lastStoredTrade),
+    // Each instrument is ingested by one replica at a time (one process: this one).
+    ingest: ingestFromConfig(config),
+    redis: config.redisUrl ? { url: config.redisUrl, prefix: config.redisPrefix } : undefined,
+    graphiql: config.graphiql,
+    api: {
+      limits: {
+        maxDepth: config.graphqlMaxDepth,
+        maxCost: config.graphqlMaxCost,
+        maxAliases: config.graphqlMaxAliases,
+        maxTokens: config.graphqlMaxTokens,
+      },
+      maxBodyBytes: config.graphqlMaxBodyBytes,
+      queryTimeoutMs: config.queryTimeoutMs,
+      introspection: config.introspection,
+      persisted: { operations: persisted, only: config.persistedOnly },
+      corsOrigins: config.corsOrigins,
+      maxSubscriptionsPerSocket: config.maxSubscriptionsPerSocket,
+      maxSocketsPerAddress: config.maxSocketsPerAddress,
+      maxSocketBufferBytes: config.maxSocketBufferBytes,
+      maxPendingEvents: config.maxPendingEvents,
+    },
   });
   const hostname = Deno.env.get("HOST") ?? "127.0.0.1";
   const server = Deno.serve({
@@ -38,7 +73,10 @@ async function main(): Promise<void> {
         `Pairs analytics on http://${hostname}:${port}/ (GraphQL at /graphql, health at /healthz)\n` +
           `  database: ${where}${app.migration.timescale ? " with TimescaleDB" : ""}\n` +
           `  feed: ${config.feed}${config.feed === "none" ? "" : ` ${config.symbols.join(",")}`}` +
-          `${config.feed === "sim" ? " (simulated data)" : ""}`,
+          `${config.feed === "sim" ? " (simulated data)" : ""}\n` +
+          `  replica: ${app.ownership.replicaId}, ingesting ${
+            app.ownership.health().owned.join(" ") || "nothing (other replicas do)"
+          }${app.redis ? `, live events through Redis` : ""}`,
       );
     },
   }, app.http.handle);
