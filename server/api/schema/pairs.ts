@@ -133,21 +133,21 @@ const PairPointType = builder.objectRef<PairPointRow>("PairPoint").implement({
 
 /**
  * The rows of a whole analysis, straight from its columns (no `PairPoint` objects first). The
- * times are cut from one string of them all: a time built by concatenation is a chain of pieces
- * that JSON serialisation must walk, a cut of one flat string is read in place (about a fifth of
- * the serialisation time of 100,000 points).
+ * times come out of one `JSON.parse` of them all: it makes each a flat string, which the response's
+ * JSON serialisation copies at full speed, where a time built by concatenation (a chain of pieces)
+ * or cut from one long string takes it about twice as long over 100,000 points.
  */
 function pointRows(columns: PairPointColumns): PairPointRow[] {
   const format = createIsoFormatter();
   const n = columns.timesUs.length;
-  const times: string[] = new Array(n);
-  for (let t = 0; t < n; t++) times[t] = format(columns.timesUs[t]);
-  const allTimes = times.join("");
+  const formatted: string[] = new Array(n);
+  for (let t = 0; t < n; t++) formatted[t] = format(columns.timesUs[t]);
+  // ISO times hold no character that JSON escapes.
+  const times: string[] = n === 0 ? [] : JSON.parse(`["${formatted.join('","')}"]`);
   const rows: PairPointRow[] = new Array(n);
-  for (let t = 0, at = 0; t < n; t++) {
-    const length = times[t].length;
+  for (let t = 0; t < n; t++) {
     rows[t] = {
-      time: allTimes.slice(at, at + length),
+      time: times[t],
       y: columns.y[t],
       x: columns.x[t],
       hedgeRatio: nullIfNaN(columns.hedgeRatio[t]),
@@ -155,7 +155,6 @@ function pointRows(columns: PairPointColumns): PairPointRow[] {
       zscore: nullIfNaN(columns.zscore[t]),
       correlation: nullIfNaN(columns.correlation[t]),
     };
-    at += length;
   }
   return rows;
 }
