@@ -71,9 +71,13 @@ export function createIngestQueue(
   const maxRetryDelayMs = options.maxRetryDelayMs ?? 5_000;
 
   const concurrency = options.concurrency ?? 1;
-  // Pushed chunks not yet taken by a write; the head chunk is consumed from `headOffset`.
-  const chunks: Trade[][] = [];
+  // Pushed chunks not yet taken by a write: `chunks[headChunk..]`, the first of them consumed from
+  // `headOffset`. Taken chunks are dropped in bulk, not one `shift` each: with a backlog of
+  // hundreds of thousands of one-trade chunks, each shift would move the whole array.
+  let chunks: Trade[][] = [];
+  let headChunk = 0;
   let headOffset = 0;
+  const waitingChunks = () => chunks.length - headChunk;
   /** Trades pushed and not yet written (waiting or in flight). */
   let queued = 0;
   let closed = false;
@@ -109,22 +113,29 @@ export function createIngestQueue(
 
   function takeBatch(): Trade[] {
     const batch: Trade[] = [];
-    while (batch.length < maxBatch && chunks.length > 0) {
-      const head = chunks[0];
+    while (batch.length < maxBatch && waitingChunks() > 0) {
+      const head = chunks[headChunk];
       const take = Math.min(maxBatch - batch.length, head.length - headOffset);
       for (let i = 0; i < take; i++) batch.push(head[headOffset + i]);
       headOffset += take;
       if (headOffset === head.length) {
-        chunks.shift();
+        headChunk++;
         headOffset = 0;
       }
+    }
+    if (waitingChunks() === 0) {
+      chunks = [];
+      headChunk = 0;
+    } else if (headChunk > 1024 && headChunk * 2 > chunks.length) {
+      chunks = chunks.slice(headChunk);
+      headChunk = 0;
     }
     return batch;
   }
 
   /** Starts writes while there are trades waiting and a free slot; lingers when idle. */
   function schedule(): void {
-    if (chunks.length === 0 || inFlight.length >= concurrency) return;
+    if (waitingChunks() === 0 || inFlight.length >= concurrency) return;
     if (inFlight.length === 0 && !closed && lingerMs > 0) {
       if (lingerTimer !== null) return;
       lingerTimer = setTimeout(() => {
@@ -137,7 +148,7 @@ export function createIngestQueue(
   }
 
   function startWrites(): void {
-    while (chunks.length > 0 && inFlight.length < concurrency) {
+    while (waitingChunks() > 0 && inFlight.length < concurrency) {
       const entry: { batch: Trade[]; stored: Trade[] | null } = {
         batch: takeBatch(),
         stored: null,
