@@ -19,7 +19,7 @@ import {
   GRAPHQL_TRANSPORT_WS_PROTOCOL,
   makeServer,
 } from "graphql-ws";
-import { type ExecutionArgs, getOperationAST, GraphQLError } from "graphql";
+import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError } from "graphql";
 import { schema } from "./schema.ts";
 import type { ApiContext } from "./context.ts";
 import { type AccessOptions, createAccessControl, type SocketContext } from "./auth.ts";
@@ -38,6 +38,11 @@ import { createAddressLimiter } from "./socket_limits.ts";
 import { createOperationLatency } from "./operation_metrics.ts";
 import { useOperationNameCheck } from "./operation_name.ts";
 import { shown } from "./arguments.ts";
+import {
+  deliverDirectly,
+  isAsyncIterable,
+  useSharedSubscriptionExecution,
+} from "./shared_subscriptions.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 
 export interface HttpOptions {
@@ -94,6 +99,16 @@ export interface HttpHandler {
 /** What a socket's graphql-ws context carries besides the token. */
 interface SocketExtra extends SocketContext {
   connection: { subscriptions(): number };
+  /** Sends a message on the socket, unless it is closing or too far behind. */
+  send(message: string): void;
+}
+
+/** How an operation started on a socket reaches Yoga's engine and its own socket. */
+interface SocketOperationRoot {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+  id: string;
+  send: (message: string) => void;
 }
 
 export function createHttpHandler(options: HttpOptions): HttpHandler {
@@ -122,6 +137,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
       useOperationLimits(limits),
       ...(options.introspection === false ? [useNoIntrospection()] : []),
       useOperationNameCheck(),
+      useSharedSubscriptionExecution(),
       // Queries are compiled once into JavaScript (graphql-jit): a pair analysis of 100,000 points
       // builds 700,000 fields, several times faster than graphql-js interpreting the query.
       // Subscriptions keep graphql-js: their resolvers return async iterables it handles natively.
@@ -148,7 +164,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
     onConnect: (context: SocketServerContext<Record<string, unknown>, SocketExtra>) => {
       context.extra.connection.subscriptions = () => Object.keys(context.subscriptions).length;
     },
-    onSubscribe: async (context, _id, payload) => {
+    onSubscribe: async (context, id, payload) => {
       // graphql-ws lists the operation being started among the socket's operations already.
       const running = Object.keys(context.subscriptions).length;
       if (running > maxSubscriptions) {
@@ -186,16 +202,28 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
         document,
         variableValues: payload.variables,
         contextValue: await contextFactory(),
-        rootValue: { execute, subscribe },
+        rootValue: {
+          execute,
+          subscribe,
+          id,
+          send: context.extra.send,
+        } satisfies SocketOperationRoot,
       };
       const errors = validate(args.schema, args.document);
       if (errors.length > 0) return errors;
       return args;
     },
     execute: (args: ExecutionArgs) =>
-      (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-    subscribe: (args: ExecutionArgs) =>
-      (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      (args.rootValue as SocketOperationRoot).execute(args) as never,
+    // Results go out through `deliverDirectly`, which serialises a result shared by many
+    // subscribers once.
+    subscribe: async (args: ExecutionArgs) => {
+      const root = args.rootValue as SocketOperationRoot;
+      const result = await root.subscribe(args);
+      return (isAsyncIterable<ExecutionResult>(result)
+        ? deliverDirectly(result, root.id, root.send)
+        : result) as never;
+    },
   });
 
   function upgrade(request: Request, address: string): Response {
@@ -237,25 +265,26 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
     socket.onopen = () => {
       sockets.add(socket);
       connections.add(connection);
+      const send = (data: string) => {
+        if (socket.readyState !== WebSocket.OPEN) {
+          // Closing, but a client that no longer reads never completes the close handshake:
+          // end its operations now rather than executing events for nobody.
+          release(1006, "Socket closing");
+          return;
+        }
+        if (socket.bufferedAmount > maxSocketBuffer) {
+          slowSocketsClosed++;
+          const reason =
+            `Client too slow: over ${maxSocketBuffer} bytes waiting (MAX_SOCKET_BUFFER_BYTES)`;
+          socket.close(1013, reason);
+          release(1013, reason);
+          return;
+        }
+        socket.send(data);
+      };
       closed = wsServer.opened({
         protocol: GRAPHQL_TRANSPORT_WS_PROTOCOL,
-        send: (data) => {
-          if (socket.readyState !== WebSocket.OPEN) {
-            // Closing, but a client that no longer reads never completes the close handshake:
-            // end its operations now rather than executing events for nobody.
-            release(1006, "Socket closing");
-            return;
-          }
-          if (socket.bufferedAmount > maxSocketBuffer) {
-            slowSocketsClosed++;
-            const reason =
-              `Client too slow: over ${maxSocketBuffer} bytes waiting (MAX_SOCKET_BUFFER_BYTES)`;
-            socket.close(1013, reason);
-            release(1013, reason);
-            return;
-          }
-          socket.send(data);
-        },
+        send,
         close: (code, reason) => socket.close(code, reason),
         onMessage: (callback) => {
           socket.onmessage = (event) => {
@@ -270,7 +299,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
             callback(data).catch(() => socket.close(1011, "Internal server error"));
           };
         },
-      }, { upgradeAuthorization, connection });
+      }, { upgradeAuthorization, connection, send });
     };
     let released = false;
     /** Forgets the socket and ends its operations, once, at its close or when it stops reading. */
