@@ -16,7 +16,7 @@ import { createIngestQueue, type IngestQueue } from "./ingest/ingest_queue.ts";
 import { type BarUpdate, createLiveBars, type LiveBars } from "./bars/live_bars.ts";
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
 import { createHttpHandler, type HttpHandler, type HttpOptions } from "./api/http.ts";
-import { renderExposition } from "./metrics/prometheus.ts";
+import { createHistogram, renderExposition } from "./metrics/prometheus.ts";
 import { productMetrics } from "./metrics/product_metrics.ts";
 import { createAlertStore } from "./store/alert_store.ts";
 import { type AlertService, createAlertService } from "./alerts/alert_service.ts";
@@ -324,7 +324,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     await reloadRules();
   }
 
-  const queue = createIngestQueue((batch) => store.insertTrades(batch), {
+  // Trades reach live subscribers once stored, so the write time is most of their delivery delay.
+  const writeSeconds = createHistogram(
+    "pairs_ingest_write_duration_seconds",
+    "Time to write one batch of trades (and fold it into bars) in the database.",
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  const timedWrite = async (batch: Trade[]) => {
+    const started = performance.now();
+    const stored = await store.insertTrades(batch);
+    writeSeconds.observe({}, (performance.now() - started) / 1000);
+    return stored;
+  };
+  const queue = createIngestQueue(timedWrite, {
     capacity: options.queueCapacity,
     // PGlite is one session in this process; PostgreSQL overlaps two batches on two connections.
     concurrency: db.kind === "postgres" ? 2 : 1,
@@ -505,6 +517,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         gaps: feed?.gaps() ?? [],
         recordedGaps: gapRecorder.stats(),
         api: http.metricFamilies(),
+        ingestWrites: writeSeconds.family(),
         nowMs: Date.now(),
       })),
     serveStatic: options.serveStatic,

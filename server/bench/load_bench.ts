@@ -13,6 +13,7 @@
  */
 import { startBinanceStandin } from "../testing/binance_standin.ts";
 import { withServerDatabase } from "../testing/databases.ts";
+import { parseExposition } from "../metrics/exposition_parser.ts";
 import {
   binEdge,
   BINS,
@@ -279,6 +280,7 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
       events += last.events;
 
       const health = await fetch(`${base}/healthz`).then((r) => r.json()).catch(() => null);
+      const metrics = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => "");
       const expected = symbols.reduce(
         (sum, _, symbol) =>
           sum +
@@ -318,6 +320,8 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
         loadAverage: { start: loadAverageAtStart, end: loadAverage() },
         rssOverTime: samples.filter((_, i) => i % 6 === 5).map((s) => [s.atS, s.rssMB]),
         stored: health?.ingest?.stored ?? null,
+        // Trades go to subscribers once stored: the database write is part of every delivery.
+        ingestWrites: writeDurations(metrics),
         queueDepth: health?.ingest?.queueDepth ?? null,
         target:
           "p99 < 50 ms (trades, bars), RSS < 400 MB, RSS growth from minute 1 to the end < 10%",
@@ -388,6 +392,33 @@ function emptyHistograms(): Record<SubscriberKind, Uint32Array> {
     trades: new Uint32Array(BINS),
     bars: new Uint32Array(BINS),
     pairStream: new Uint32Array(BINS),
+  };
+}
+
+/**
+ * The server's batch write times from its `/metrics` histogram (whole run, warm-up included): the
+ * count, the mean, and the bucket bounds below which half and 99% of the writes finished.
+ */
+function writeDurations(metrics: string): Record<string, number | null> | null {
+  const family = parseExposition(metrics).get("pairs_ingest_write_duration_seconds");
+  if (!family) return null;
+  const value = (name: string) => family.samples.find((s) => s.name === name)?.value ?? 0;
+  const count = value("pairs_ingest_write_duration_seconds_count");
+  const buckets = family.samples
+    .filter((s) => s.name === "pairs_ingest_write_duration_seconds_bucket")
+    .map((s) => ({ le: Number(s.labels.le), count: s.value }))
+    .sort((a, b) => a.le - b.le);
+  const bound = (share: number) => {
+    const bucket = buckets.find((b) => b.count >= share * count);
+    return bucket && Number.isFinite(bucket.le) ? bucket.le * 1000 : null;
+  };
+  return {
+    writes: count,
+    meanMs: count > 0
+      ? round((1000 * value("pairs_ingest_write_duration_seconds_sum")) / count)
+      : null,
+    p50AtMostMs: bound(0.5),
+    p99AtMostMs: bound(0.99),
   };
 }
 

@@ -85,6 +85,9 @@ Deno.test({
       assert.ok(received + backfilled >= 100, `received ${received}, backfilled ${backfilled}`);
       assert.ok(sampleValue(after, "pairs_feed_reconnects_total")! >= 1, "the drop was counted");
       assert.equal(sampleValue(after, "pairs_ingest_queue_depth"), 0);
+      // Each batch write is timed: 100 trades took at least one write, and it took some time.
+      assert.ok(sampleValue(after, "pairs_ingest_write_duration_seconds_count")! >= 1);
+      assert.ok(sampleValue(after, "pairs_ingest_write_duration_seconds_sum")! > 0);
       // Every missed trade was backfilled: no gap to record.
       assert.equal(sampleValue(after, "pairs_feed_unrecovered_gaps"), 0);
       assert.equal(sampleValue(after, "pairs_data_gaps_recorded_total"), 0);

@@ -16,6 +16,8 @@ export interface ProductSources {
   recordedGaps?: { recorded: number; unsaved: number };
   /** The API's families: sockets, subscriptions, operation latency. */
   api: MetricFamily[];
+  /** How long each batch write of trades took (a histogram). */
+  ingestWrites?: MetricFamily;
   /** The wall clock, ms since the epoch (for last-trade ages). */
   nowMs: number;
 }
@@ -140,6 +142,7 @@ export function productMetrics(sources: ProductSources): MetricFamily[] {
           : Math.max(0, sources.nowMs / 1000 - instrument.lastTradeAtUs / 1e6)
       ),
     },
+    ...(sources.ingestWrites ? [sources.ingestWrites] : []),
     ...sources.api,
     {
       name: "process_resident_memory_bytes",
