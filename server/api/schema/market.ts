@@ -13,6 +13,7 @@ import type { BarUpdate } from "../../bars/live_bars.ts";
 import { builder } from "../builder.ts";
 import type { ApiContext } from "../context.ts";
 import { ALL_INSTRUMENTS, barTopicKey } from "../pubsub.ts";
+import { flattenBatches, withSnapshot } from "../live_iterators.ts";
 import {
   parsePositiveInt,
   parseRange,
@@ -164,7 +165,7 @@ builder.subscriptionFields((t) => ({
     args: { symbols: t.arg.stringList(), venue: t.arg.string() },
     subscribe: (_root, args, context) => {
       if (!args.symbols || args.symbols.length === 0) {
-        return flatten(context.pubsub.subscribe("trades", ALL_INSTRUMENTS), () => true);
+        return flattenBatches(context.pubsub.subscribe("trades", ALL_INSTRUMENTS), () => true);
       }
       if (args.symbols.length > MAX_SUBSCRIBED_SYMBOLS) {
         throw badUserInput(
@@ -178,9 +179,9 @@ builder.subscriptionFields((t) => ({
         args.symbols.map((s) => instrumentKey(venue, parseSymbol("symbols", s))),
       );
       if (keys.size === 1) {
-        return flatten(context.pubsub.subscribe("trades", [...keys][0]), () => true);
+        return flattenBatches(context.pubsub.subscribe("trades", [...keys][0]), () => true);
       }
-      return flatten(
+      return flattenBatches(
         context.pubsub.subscribe("trades", ALL_INSTRUMENTS),
         (trade) => keys.has(instrumentKey(trade.venue, trade.symbol)),
       );
@@ -208,17 +209,3 @@ builder.subscriptionFields((t) => ({
     resolve: (update: BarUpdate) => update,
   }),
 }));
-
-async function* flatten(
-  batches: AsyncIterable<Trade[]>,
-  keep: (trade: Trade) => boolean,
-): AsyncGenerator<Trade> {
-  for await (const batch of batches) {
-    for (const trade of batch) if (keep(trade)) yield trade;
-  }
-}
-
-async function* withSnapshot<T>(snapshot: T | null, updates: AsyncIterable<T>): AsyncGenerator<T> {
-  if (snapshot !== null) yield snapshot;
-  yield* updates;
-}
