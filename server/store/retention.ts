@@ -11,6 +11,8 @@
  *   `apply()` move forward (it outlives the policy: bars below it are final).
  * - PostgreSQL and PGlite: `enforce()` deletes trades older than the retention, in short batches per
  *   instrument (the ingest keeps writing in between); the bar tables are separate and untouched.
+ *   It first records the instrument's horizon in `trades_retention_horizon`: the store refuses
+ *   trades older than it, whose bars are final (storing one again would count it twice).
  *
  * Either way `instruments` (first trade time, trade count) is brought in line with what is left.
  */
@@ -107,6 +109,12 @@ export function createTradeRetention(
       order by venue, symbol`;
     let total = 0;
     for (const { venue, symbol } of expired) {
+      // First the horizon, so that a trade older than it can no longer be stored (and folded into
+      // bars that already count it) while its neighbours are being deleted.
+      await sql`
+        insert into trades_retention_horizon as h (venue, symbol, horizon)
+        values (${venue}, ${symbol}, ${cutoff})
+        on conflict (venue, symbol) do update set horizon = greatest(h.horizon, excluded.horizon)`;
       for (;;) {
         // One short statement per batch: PGlite is a single session, and the ingest writes between.
         // The instrument's count drops by exactly the rows this statement removed.

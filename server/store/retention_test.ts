@@ -73,6 +73,34 @@ databaseTest(
   { only: ["pglite", "postgres"] },
 );
 
+databaseTest(
+  "trades deleted by retention are not stored again: a re-import leaves their bars as they were",
+  async (db) => {
+    const store = createTradeStore(db.sql, { continuousAggregates: false });
+    const old = trades(minuteAgo(3 * DAY), 1, 25);
+    await store.insertTrades(old);
+    const before = await allBars(store);
+    const retention = createTradeRetention(db.sql, {
+      timescale: false,
+      retentionSeconds: 2 * DAY,
+      compressAfterSeconds: null,
+    });
+    assert.deepEqual(await retention.enforce(), { deleted: 25 });
+
+    // The same recorded trades imported again, and one more just as old: their bars are final.
+    const again = await store.insertTrades([...old, ...trades(minuteAgo(3 * DAY) + 5e6, 500, 1)]);
+    assert.deepEqual(again, [], "nothing below the horizon is stored");
+    assert.deepEqual(await allBars(store), before, "bars count each deleted trade once");
+    assert.deepEqual(await tradeTimes(db.sql), []);
+
+    // Newer than the horizon, trades are stored and folded as always.
+    const recent = trades(minuteAgo(10 * 60), 100, 3);
+    assert.equal((await store.insertTrades(recent)).length, 3);
+    assert.equal((await store.instruments())[0].tradeCount, 3);
+  },
+  { only: ["pglite", "postgres"] },
+);
+
 /** Runs a TimescaleDB job now. On PostgreSQL 15.20 every job ends with "cannot drop portal" after
  * doing its work (DATABASE.md), so the tests check the job's effect, not its status. */
 async function runJob(sql: postgres.Sql, id: number): Promise<void> {

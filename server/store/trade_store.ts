@@ -66,7 +66,11 @@ export interface TradeQuery {
 }
 
 export interface TradeStore {
-  /** Stores the trades not stored yet and returns exactly those, in the order given. */
+  /**
+   * Stores the trades not stored yet and returns exactly those, in the order given. A trade older
+   * than its instrument's retention horizon (`trades_retention_horizon`) is not stored: its bars
+   * are final.
+   */
   insertTrades(trades: readonly Trade[]): Promise<Trade[]>;
   /** Bucket starts and closes only (what pair analytics need), same rules as `bars`. */
   closes(query: BarQuery): Promise<BarClose[]>;
@@ -191,6 +195,12 @@ export function createTradeStore(sql: postgres.Sql, options: TradeStoreOptions):
           price, qty, buyer_maker,
           timestamptz 'epoch' + received_us * interval '1 microsecond'
         from input
+        -- Below its instrument's retention horizon a trade's bars are final: it is not stored again.
+        where not exists (
+          select 1 from trades_retention_horizon h
+          where h.venue = input.venue and h.symbol = input.symbol
+            and h.horizon > timestamptz 'epoch' + input.time_us * interval '1 microsecond'
+        )
         on conflict do nothing
         returning venue, symbol, trade_id, time, price, qty
       ) ${barFolds}
