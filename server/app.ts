@@ -17,6 +17,7 @@ import { type BarUpdate, createLiveBars, type LiveBars } from "./bars/live_bars.
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
 import { createHttpHandler, type HttpHandler, type HttpOptions } from "./api/http.ts";
 import { createHistogram, renderExposition } from "./metrics/prometheus.ts";
+import { createLateBarReloader } from "./bars/late_bar_reloader.ts";
 import { productMetrics } from "./metrics/product_metrics.ts";
 import { createAlertStore } from "./store/alert_store.ts";
 import { type AlertService, createAlertService } from "./alerts/alert_service.ts";
@@ -244,24 +245,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     alerts.observeBar(update);
   }
 
-  const reloading = new Set<string>();
+  // A backfilled trade changed a closed bar: publish the stored (corrected) bar.
+  const lateBars = createLateBarReloader({
+    load: (series, fromUs, toUs) => store.bars({ ...series, fromUs, toUs }),
+    publish: (bar, timeframe) => publishBar({ bar, timeframe, closed: true }),
+    log,
+  });
   const liveBars = createLiveBars({
     now: options.now,
     onBar: publishBar,
-    onLateBucket: (venue, symbol, timeframe, bucketUs) => {
-      // A backfilled trade changed a closed bar: publish the stored (corrected) bar once.
-      const key = `${barTopicKey(venue, symbol, timeframe)}:${bucketUs}`;
-      if (reloading.has(key)) return;
-      reloading.add(key);
-      setTimeout(() => {
-        reloading.delete(key);
-        store.bars({ venue, symbol, timeframe, fromUs: bucketUs, toUs: bucketUs + 1 })
-          .then(([bar]) => {
-            if (bar) publishBar({ bar, timeframe, closed: true });
-          })
-          .catch((error) => log(`Could not reload a corrected bar: ${error.message}`));
-      }, 100);
-    },
+    onLateBucket: (venue, symbol, timeframe, bucketUs) =>
+      lateBars.late({ venue, symbol, timeframe }, bucketUs),
   });
   liveBars.seed(await latestBars(store));
   await alerts.start();
@@ -552,6 +546,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await alerts.close();
     await retentionRun;
     http.closeSockets();
+    lateBars.stop();
     await redis?.close();
     await db.close();
     return { unwritten };
