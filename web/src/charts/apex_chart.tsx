@@ -68,6 +68,7 @@ export function ApexChart(props: ApexChartProps) {
       redraw.schedule("series", () =>
         enqueue(async () => {
           keepUserRange(chart);
+          forgetEarlierGoals(chart);
           await chart.updateSeries(series, false);
           props.onDrawn?.(series);
         }));
@@ -118,6 +119,18 @@ function keepUserRange(chart: ApexCharts) {
     w.globals.lastXAxis.min = min;
     w.globals.lastXAxis.max = max;
   }
+}
+
+/**
+ * ApexCharts 7.9 appends each parse's per-point goals to those of every earlier parse
+ * (`Data.seriesGoals` is emptied only when the chart is made; 8.x empties it per parse): a chart
+ * fed for hours keeps one entry per point per update, about 5 MB in four minutes of the live
+ * candle chart. Goals are read by point index, so emptying them before an update loses nothing.
+ */
+function forgetEarlierGoals(chart: ApexCharts) {
+  // `data` is ApexCharts' series parser, internal and untyped.
+  const { data } = chart as unknown as { data?: { seriesGoals: unknown[] } };
+  if (data) data.seriesGoals = [];
 }
 
 function reportChartError(error: unknown) {
