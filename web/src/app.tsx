@@ -74,7 +74,7 @@ export function App() {
           instruments={instruments}
           health={health}
           theme={theme.theme()}
-          connections={connection.connections}
+          reconnections={connection.reconnections}
         />
       </main>
       <AlertToasts client={connection.client} />

@@ -13,5 +13,5 @@ export interface ViewProps {
   health: Accessor<HealthPoll>;
   theme: ThemeName;
   /** Changes when the live connection is re-established: reload what may have been missed. */
-  connections: Accessor<number>;
+  reconnections: Accessor<number>;
 }

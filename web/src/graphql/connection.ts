@@ -18,8 +18,11 @@ import type { SocketState } from "../state/connection_status.ts";
 export interface GraphqlConnection {
   client: Client;
   socketState: Accessor<SocketState>;
-  /** Counts successful socket connections: a change after the first means live data may have been missed. */
-  connections: Accessor<number>;
+  /**
+   * Counts the socket's reconnections: each change means live data may have been missed. The
+   * first connection is not one, so a view opened before the socket is up loads once, not twice.
+   */
+  reconnections: Accessor<number>;
   dispose(): void;
 }
 
@@ -34,7 +37,7 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
   const url = options.url ?? new URL("/graphql", location.href).href;
   const maxRetryWaitMs = options.maxRetryWaitMs ?? 10_000;
   const [socketState, setSocketState] = createSignal<SocketState>("connecting");
-  const [connections, setConnections] = createSignal(0);
+  const [reconnections, setReconnections] = createSignal(0);
   let everConnected = false;
 
   const socket = createWebSocketClient({
@@ -55,9 +58,9 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
       connecting: (isRetry) =>
         setSocketState(isRetry || everConnected ? "reconnecting" : "connecting"),
       connected: () => {
+        if (everConnected) setReconnections((count) => count + 1);
         everConnected = true;
         setSocketState("live");
-        setConnections((count) => count + 1);
       },
       closed: () => {
         if (everConnected) setSocketState("reconnecting");
@@ -88,5 +91,5 @@ export function createGraphqlConnection(options: GraphqlConnectionOptions = {}):
     ],
   });
 
-  return { client, socketState, connections, dispose: () => void socket.dispose() };
+  return { client, socketState, reconnections, dispose: () => void socket.dispose() };
 }

@@ -24,7 +24,7 @@ export interface BarSelection {
   timeframe: Timeframe;
   from: string;
   to: string;
-  /** Socket connection count: a change reloads the history. */
+  /** Socket reconnections: a change reloads the history. */
   connection: number;
 }
 

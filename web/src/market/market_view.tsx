@@ -72,7 +72,7 @@ export default function MarketView(props: ViewProps) {
       if (!chosen) return null;
       const { timeframe, from, to } = params();
       // A new connection after a drop reloads the history the stream may have missed.
-      const connection = props.connections();
+      const connection = props.reconnections();
       return { symbol: chosen.symbol, venue: chosen.venue, timeframe, from, to, connection };
     },
     null,

@@ -29,7 +29,7 @@ export interface PairInput {
 
 export interface PairRequest {
   input: PairInput;
-  /** Socket connection count: a change reloads the points the stream may have missed. */
+  /** Socket reconnections: a change reloads the points the stream may have missed. */
   connection: number;
 }
 

@@ -25,7 +25,7 @@ export default function PairView(props: ViewProps) {
     () => {
       const chosen = choice.input();
       // A new connection after a drop reloads the points the stream may have missed.
-      return chosen && { input: chosen, connection: props.connections() };
+      return chosen && { input: chosen, connection: props.reconnections() };
     },
     null,
     { equals: (a, b) => JSON.stringify(a) === JSON.stringify(b) },
