@@ -1,12 +1,13 @@
 /**
  * One ApexCharts chart, created once when mounted and destroyed on cleanup. Series and annotations
- * are fed to it by effects (`updateSeries`, `updateOptions`), at most a few times a second however
- * often the data changes: re-creating a chart per update leaks, and redrawing per trade wastes the
- * page. Zoom, pan and hover are on for every chart.
+ * are fed to it by effects (`updateSeries`, `updateOptions`), redrawn on an animation frame at a
+ * bounded rate however often the data changes (`redraw_queue.ts`): re-creating a chart per update
+ * leaks, and redrawing per trade wastes the page. Zoom, pan and hover are on for every chart.
  */
 import { createEffect, on, onCleanup, onMount, untrack } from "solid-js";
 import ApexCharts, { type ApexOptions } from "./apex.ts";
 import type { ThemeName } from "../state/theme.ts";
+import { createRedrawQueue } from "./redraw_queue.ts";
 
 export type ChartSeries = NonNullable<ApexOptions["series"]>;
 
@@ -19,8 +20,10 @@ export interface ApexChartProps {
   height: number;
   /** Names the chart for people (aria-label) and tests (data-chart). */
   label: string;
-  /** Fewest ms between two redraws. Default 250. */
+  /** Fewest ms from the start of one redraw to the start of the next. Default 250. */
   minRedrawMs?: number;
+  /** Largest share of the page's time spent redrawing this chart, in (0, 1]. Default 1. */
+  maxDrawShare?: number;
   /** Called with the series each time a series update has been drawn. */
   onDrawn?: (series: ChartSeries) => void;
 }
@@ -62,7 +65,10 @@ export function ApexChart(props: ApexChartProps) {
       ready = ready.then(() => disposed ? undefined : call()).catch(reportChartError);
       return ready;
     };
-    const redraw = createRedrawQueue(untrack(() => props.minRedrawMs) ?? 250);
+    const redraw = createRedrawQueue((callback) => requestAnimationFrame(callback), {
+      minIntervalMs: untrack(() => props.minRedrawMs) ?? 250,
+      maxDrawShare: untrack(() => props.maxDrawShare),
+    });
 
     createEffect(on(() => props.series, (series) => {
       redraw.schedule("series", () =>
@@ -135,46 +141,4 @@ function forgetEarlierGoals(chart: ApexCharts) {
 
 function reportChartError(error: unknown) {
   console.error("Chart update failed:", error);
-}
-
-/**
- * Runs the latest job of each kind at most once per `minIntervalMs`, and never while the previous
- * run is still drawing: a burst of updates becomes one redraw with the newest data, and a chart
- * slower to draw than its data changes falls behind by one redraw, never by a growing queue.
- */
-function createRedrawQueue(minIntervalMs: number) {
-  const pending = new Map<string, () => Promise<unknown>>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let drawing = false;
-  let cancelled = false;
-  let lastRun = -Infinity;
-
-  function arm() {
-    if (timer !== undefined || drawing || cancelled || pending.size === 0) return;
-    const wait = Math.max(0, lastRun + minIntervalMs - performance.now());
-    timer = setTimeout(flush, wait);
-  }
-
-  async function flush() {
-    timer = undefined;
-    lastRun = performance.now();
-    const jobs = [...pending.values()];
-    pending.clear();
-    drawing = true;
-    await Promise.all(jobs.map((job) => job()));
-    drawing = false;
-    arm();
-  }
-
-  return {
-    schedule(kind: string, job: () => Promise<unknown>) {
-      pending.set(kind, job);
-      arm();
-    },
-    cancel() {
-      cancelled = true;
-      clearTimeout(timer);
-      pending.clear();
-    },
-  };
 }

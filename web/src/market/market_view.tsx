@@ -25,11 +25,13 @@ interface HoveredPoint {
 /** Bars the charts hold: a bounded window keeps a tab's memory flat while bars stream in. */
 const MARKET_WINDOW = 300;
 /**
- * The forming candle is redrawn up to four times a second, its volume below once a second: each
- * redraw repaints every candle of the window, and a tab open all day must leave the CPU idle
- * most of the time.
+ * A trade shows on the candles in the next frame the chart is free to draw: each redraw repaints
+ * every candle of the window (about 10 ms of script in headless Chromium on two busy cores, and as
+ * much again to lay out and paint), so at most a third of the time goes to redrawing candles,
+ * which at 50 trades a second means a redraw every second or third frame. The volume below is
+ * redrawn once a second: nobody reads a volume bar to the millisecond.
  */
-const CANDLE_REDRAW_MS = 250;
+const CANDLE_DRAW_SHARE = 1 / 3;
 const VOLUME_REDRAW_MS = 1000;
 
 export default function MarketView(props: ViewProps) {
@@ -201,7 +203,8 @@ export default function MarketView(props: ViewProps) {
               height={380}
               theme={props.theme}
               series={candleSeries()}
-              minRedrawMs={CANDLE_REDRAW_MS}
+              minRedrawMs={0}
+              maxDrawShare={CANDLE_DRAW_SHARE}
               onDrawn={recordCandleDraw}
               options={{
                 chart: { id: "market-candles", group: "market", type: "candlestick" },
