@@ -5,10 +5,12 @@
  * from leaving the stand-in to being drawn on the candle chart (and to showing as the last price),
  * and whether the page's JS heap grows over minutes of streaming. The store starts with a few
  * minutes of history more than the chart's window holds, as a tab left open all day has it, so the
- * heap readings compare a full window with a full window. Stand-in, server and bench share this
- * process; Chromium runs beside it.
+ * heap readings compare a full window with a full window. The server knows the dashboard's
+ * persisted operations, as `deno task start` does, so that no operation pays the extra round trip
+ * of an unknown hash. Stand-in, server and bench share this process; Chromium runs beside it.
  */
 import { createApp } from "../app.ts";
+import { loadPersistedOperations } from "../api/persisted_operations.ts";
 import type { Trade } from "../domain.ts";
 import { createBinanceFeed } from "../feed/binance.ts";
 import { aggTradeEvent, startBinanceStandin } from "../testing/binance_standin.ts";
@@ -263,12 +265,16 @@ export async function* dashboardBench(options: DashboardBenchOptions = {}) {
 
   const assets = createWebAssets({ log: () => {} });
   await assets.ensureBuilt();
+  const operations = await loadPersistedOperations(
+    new URL("../../web/dist/persisted-operations.json", import.meta.url),
+  );
   const standin = startBinanceStandin({ market: "futures" });
   const app = await createApp({
     databaseUrl: "memory://",
     defaultVenue: "binance-futures",
     serveStatic: assets.serve,
     log: () => {},
+    api: { persisted: { operations, only: false } },
     createFeed: (sink, lastStoredTrade) =>
       createBinanceFeed("futures", {
         symbols: [...SYMBOLS],
