@@ -3,9 +3,13 @@
  * are fed to it by effects (`updateSeries`, `updateOptions`), redrawn on an animation frame at a
  * bounded rate however often the data changes (`redraw_queue.ts`): re-creating a chart per update
  * leaks, and redrawing per trade wastes the page. Zoom, pan and hover are on for every chart.
+ *
+ * ApexCharts (about 750 kB) is loaded when the first chart mounts, not imported with the view:
+ * the view's queries are then on their way while the browser evaluates it.
  */
 import { createEffect, on, onCleanup, onMount, untrack } from "solid-js";
-import ApexCharts, { type ApexOptions } from "./apex.ts";
+import type ApexCharts from "./apex.ts";
+import type { ApexOptions } from "./apex.ts";
 import type { ThemeName } from "../state/theme.ts";
 import { createRedrawQueue } from "./redraw_queue.ts";
 
@@ -32,37 +36,49 @@ export function ApexChart(props: ApexChartProps) {
   let element!: HTMLDivElement;
 
   onMount(() => {
-    const chart = new ApexCharts(element, {
-      ...untrack(() => props.options),
-      chart: {
-        ...untrack(() => props.options.chart),
-        height: untrack(() => props.height),
-        background: "transparent",
-        animations: { enabled: false },
-        zoom: { enabled: true, ...untrack(() => props.options.chart?.zoom) },
-        toolbar: {
-          show: true,
-          tools: {
-            download: false,
-            selection: false,
-            zoom: true,
-            zoomin: true,
-            zoomout: true,
-            pan: true,
-            reset: true,
+    let disposed = false;
+    let chart: ApexCharts | undefined;
+    /** The series the chart shows: made with, or last fed. */
+    let drawnSeries: ChartSeries | undefined;
+    const create = (ApexCharts: typeof import("./apex.ts").default) => {
+      // The newest data, which may have come while ApexCharts loaded.
+      const series = untrack(() => props.series);
+      drawnSeries = series;
+      chart = new ApexCharts(element, {
+        ...untrack(() => props.options),
+        chart: {
+          ...untrack(() => props.options.chart),
+          height: untrack(() => props.height),
+          background: "transparent",
+          animations: { enabled: false },
+          zoom: { enabled: true, ...untrack(() => props.options.chart?.zoom) },
+          toolbar: {
+            show: true,
+            tools: {
+              download: false,
+              selection: false,
+              zoom: true,
+              zoomin: true,
+              zoomout: true,
+              pan: true,
+              reset: true,
+            },
           },
         },
-      },
-      series: untrack(() => props.series),
-      annotations: untrack(() => props.annotations) ?? {},
-      theme: { mode: untrack(() => props.theme) },
-      tooltip: { enabled: true, ...untrack(() => props.options.tooltip) },
-    });
-    let disposed = false;
-    let ready: Promise<unknown> = chart.render().catch(reportChartError);
+        series,
+        annotations: untrack(() => props.annotations) ?? {},
+        theme: { mode: untrack(() => props.theme) },
+        tooltip: { enabled: true, ...untrack(() => props.options.tooltip) },
+      });
+      return chart.render().then(() => props.onDrawn?.(series));
+    };
+    let ready: Promise<unknown> = import("./apex.ts")
+      .then(({ default: ApexCharts }) => disposed ? undefined : create(ApexCharts))
+      .catch(reportChartError);
     /** Chart calls run one after another, after the first render, and never after destroy. */
-    const enqueue = (call: () => Promise<unknown>) => {
-      ready = ready.then(() => disposed ? undefined : call()).catch(reportChartError);
+    const enqueue = (call: (chart: ApexCharts) => Promise<unknown>) => {
+      ready = ready.then(() => disposed || !chart ? undefined : call(chart))
+        .catch(reportChartError);
       return ready;
     };
     const redraw = createRedrawQueue((callback) => requestAnimationFrame(callback), {
@@ -72,10 +88,13 @@ export function ApexChart(props: ApexChartProps) {
 
     createEffect(on(() => props.series, (series) => {
       redraw.schedule("series", () =>
-        enqueue(async () => {
+        enqueue(async (chart) => {
+          // The chart was made with these already.
+          if (series === drawnSeries) return;
           keepUserRange(chart);
           forgetEarlierGoals(chart);
           await chart.updateSeries(series, false);
+          drawnSeries = series;
           props.onDrawn?.(series);
         }));
     }, { defer: true }));
@@ -86,20 +105,20 @@ export function ApexChart(props: ApexChartProps) {
       redraw.schedule(
         "annotations",
         () =>
-          enqueue(() =>
+          enqueue((chart) =>
             chart.updateOptions({ annotations: annotations ?? {} }, false, false, false)
           ),
       );
     }, { defer: true }));
 
     createEffect(on(() => props.theme, (mode) => {
-      enqueue(() => chart.updateOptions({ theme: { mode } }, false, false, false));
+      enqueue((chart) => chart.updateOptions({ theme: { mode } }, false, false, false));
     }, { defer: true }));
 
     onCleanup(() => {
       disposed = true;
       redraw.cancel();
-      ready.then(() => chart.destroy()).catch(reportChartError);
+      ready.then(() => chart?.destroy()).catch(reportChartError);
     });
   });
 

@@ -5,7 +5,7 @@
 import type { JSX } from "solid-js";
 import type { ThemeName } from "../state/theme.ts";
 import { ApexChart, type ChartSeries } from "./apex_chart.tsx";
-import { type ApexOptions } from "./apex.ts";
+import type { ApexOptions } from "./apex.ts";
 import { timeLineOptions } from "./chart_options.ts";
 
 export function TimeChartCard(props: {
