@@ -26,7 +26,10 @@ export interface ApexChartProps {
   label: string;
   /** Fewest ms from the start of one redraw to the start of the next. Default 250. */
   minRedrawMs?: number;
-  /** Largest share of the page's time spent redrawing this chart, in (0, 1]. Default 1. */
+  /**
+   * Largest share of the time spent in this chart's redraws (ApexCharts' script; the browser's
+   * layout and paint come on top), in (0, 1]. Default 1.
+   */
   maxDrawShare?: number;
   /** Called with the series each time a series update has been drawn. */
   onDrawn?: (series: ChartSeries) => void;

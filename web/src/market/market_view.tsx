@@ -25,11 +25,11 @@ interface HoveredPoint {
 /** Bars the charts hold: a bounded window keeps a tab's memory flat while bars stream in. */
 const MARKET_WINDOW = 300;
 /**
- * A trade shows on the candles in the next frame the chart is free to draw: each redraw repaints
- * every candle of the window (about 10 ms of script in headless Chromium on two busy cores, and as
- * much again to lay out and paint), so at most a third of the time goes to redrawing candles,
- * which at 50 trades a second means a redraw every second or third frame. The volume below is
- * redrawn once a second: nobody reads a volume bar to the millisecond.
+ * A trade shows on the candles in the next frame the chart is free to draw. Each redraw repaints
+ * every candle of the window (about 10 ms of ApexCharts' script in headless Chromium on two busy
+ * cores, and about as much again for the browser to lay out and paint), so the script may take at
+ * most a third of the time: at 50 trades a second, a redraw every second or third frame, and
+ * roughly half a core for the tab. The volume below is redrawn once a second.
  */
 const CANDLE_DRAW_SHARE = 1 / 3;
 const VOLUME_REDRAW_MS = 1000;
