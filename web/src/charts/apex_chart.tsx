@@ -89,10 +89,12 @@ export function ApexChart(props: ApexChartProps) {
       maxDrawShare: untrack(() => props.maxDrawShare),
     });
 
+    // Until the chart is made there is nothing to redraw: it is made with the newest props.
     createEffect(on(() => props.series, (series) => {
+      if (!chart) return;
       redraw.schedule("series", () =>
         enqueue(async (chart) => {
-          // The chart was made with these already.
+          // The chart was made with these while the redraw waited for its first render.
           if (series === drawnSeries) return;
           keepUserRange(chart);
           forgetEarlierGoals(chart);
@@ -105,6 +107,7 @@ export function ApexChart(props: ApexChartProps) {
     // updateOptions copies its options to every chart of the same group unless its fourth
     // argument (updateSyncedCharts) is false: one chart's markers and lines must stay its own.
     createEffect(on(() => props.annotations, (annotations) => {
+      if (!chart) return;
       redraw.schedule(
         "annotations",
         () =>
@@ -115,6 +118,7 @@ export function ApexChart(props: ApexChartProps) {
     }, { defer: true }));
 
     createEffect(on(() => props.theme, (mode) => {
+      if (!chart) return;
       enqueue((chart) => chart.updateOptions({ theme: { mode } }, false, false, false));
     }, { defer: true }));
 

@@ -88,6 +88,7 @@ export function createRedrawQueue(
 
   return {
     schedule(kind, job) {
+      if (cancelled) return;
       pending.set(kind, job);
       arm();
     },
