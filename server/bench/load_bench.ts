@@ -266,6 +266,8 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
           ...latencyFigures(merged.histograms),
           serverCpuPercent: round(mean(inMinute.map((s) => s.cpuPercent))),
           serverRssMB: inMinute.at(-1)?.rssMB ?? null,
+          // The JavaScript heap in use (from /metrics): tells a growing heap from a growing RSS.
+          serverHeapUsedMB: await heapUsedMB(base),
           loadAverage: loadAverage(),
         });
       }
@@ -474,6 +476,13 @@ function cpuTicks(pid?: number): number {
   const stat = Deno.readTextFileSync(`/proc/${pid ?? "self"}/stat`);
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** `pairs_process_heap_used_bytes` of the server's /metrics, in MB; null when unanswered. */
+async function heapUsedMB(base: string): Promise<number | null> {
+  const text = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => "");
+  const used = parseExposition(text).get("pairs_process_heap_used_bytes")?.samples[0]?.value;
+  return used === undefined ? null : round(used / 2 ** 20);
 }
 
 function rssMB(pid: number): number {
