@@ -9,6 +9,7 @@ import {
   axisValue,
   type ChartValues,
   hover,
+  rangeOnceEqual,
   resetZoom,
   shownRange,
   tooltipTime,
@@ -20,19 +21,7 @@ import { graphql } from "./graphql_request.ts";
 import { readRecordedTrades, shiftTrades } from "./recorded_trades.ts";
 import { schemaHas } from "./schema_fields.ts";
 
-/**
- * These tests read a chart's shown range through hover tooltips, which misses often enough that
- * they fail about one run in two even on an idle machine (for the product or for the reading:
- * not yet told apart). They run on request only, until they can be trusted.
- */
-const GESTURES = Deno.env.get("CHART_GESTURE_TESTS") === "1";
-const OPT_IN = GESTURES ? "" : " [skipped: unreliable, set CHART_GESTURE_TESTS=1]";
-
-Deno.test({
-  name:
-    `market charts zoom, pan and hover, and a zoomed chart stays put while bars stream in${OPT_IN}`,
-  ignore: !GESTURES,
-}, async () => {
+Deno.test("market charts zoom, pan and hover, and a zoomed chart stays put while bars stream in", async () => {
   const server = await startDashboardServer();
   const browser = await openBrowser();
   try {
@@ -51,7 +40,8 @@ Deno.test({
     await zoomAndPan(page, "volume");
     await resetZoom(page, "volume");
     const panned = await zoomAndPan(page, "candles");
-    const followed = await shownRange(page, "volume");
+    const followed = await rangeOnceEqual(page, "volume", panned);
+    assert.deepEqual(followed, panned, "the volume chart follows the candles' zoom and pan");
     assert.ok(
       followed[1] - followed[0] < wholeVolume[1] - wholeVolume[0],
       "the volume chart narrowed with the candles' zoom",
@@ -110,8 +100,8 @@ Deno.test({
 const pairApi = schemaHas("Query", "pairAnalytics");
 
 Deno.test({
-  name: `every pair chart zooms, pans and shows the hovered point's value${OPT_IN}`,
-  ignore: !GESTURES || !pairApi,
+  name: "every pair chart zooms, pans and shows the hovered point's value",
+  ignore: !pairApi,
   fn: async () => {
     const server = await startDashboardServer();
     const browser = await openBrowser();
@@ -160,8 +150,8 @@ Deno.test({
 const backtestApi = schemaHas("Query", "backtest");
 
 Deno.test({
-  name: `every backtest chart zooms, pans and shows the hovered point's value${OPT_IN}`,
-  ignore: !GESTURES || !backtestApi,
+  name: "every backtest chart zooms, pans and shows the hovered point's value",
+  ignore: !backtestApi,
   fn: async () => {
     const server = await startDashboardServer();
     const browser = await openBrowser();

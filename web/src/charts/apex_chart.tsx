@@ -38,6 +38,13 @@ export interface ApexChartProps {
 export function ApexChart(props: ApexChartProps) {
   let element!: HTMLDivElement;
 
+  const showRange = (chart: ApexCharts) => {
+    // `w` is ApexCharts' chart state, public in its callbacks but untyped.
+    const { globals } = (chart as unknown as { w: { globals: { minX: number; maxX: number } } }).w;
+    element.dataset.shownFrom = String(globals.minX);
+    element.dataset.shownTo = String(globals.maxX);
+  };
+
   onMount(() => {
     let disposed = false;
     let chart: ApexCharts | undefined;
@@ -54,6 +61,9 @@ export function ApexChart(props: ApexChartProps) {
           height: untrack(() => props.height),
           background: "transparent",
           animations: { enabled: false },
+          // The time range on screen, kept on the element as `data-shown-from`/`-to` (ms since
+          // the epoch) after every draw, zoom and pan: what the x axis spans, for tests to read.
+          events: { mounted: showRange, updated: showRange },
           zoom: { enabled: true, ...untrack(() => props.options.chart?.zoom) },
           toolbar: {
             show: true,
