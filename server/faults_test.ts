@@ -13,6 +13,7 @@ import postgres from "postgres";
 import { graphqlRequest } from "./testing/graphql_client.ts";
 import { createApp } from "./app.ts";
 import { type BinanceStandin, startBinanceStandin } from "./testing/binance_standin.ts";
+import { type ServerProcess, startServerProcess } from "./testing/server_process.ts";
 import {
   type LiveApp,
   liveAppTest,
@@ -453,50 +454,20 @@ liveAppTest(
 );
 
 /** `server/main.ts` as a child process on the given database, fed by the stand-in. */
-interface ServerProcess {
-  child: Deno.ChildProcess;
-  /** The last lines the server printed, to say why it did not do what a test waited for. */
-  output(): string;
-}
-
-function spawnServer(databaseUrl: string, standin: BinanceStandin, port: number): ServerProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-no-legacy-abort", "server/main.ts"],
-    env: {
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      FEED: "binance-futures",
-      SYMBOLS: SYMBOLS.join(","),
-      BINANCE_WS_URL: standin.wsBaseUrl,
-      BINANCE_REST_URL: standin.restBaseUrl,
-      WEB_BUILD: "off",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let tail = "";
-  const keep = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      tail = (tail + decoder.decode(chunk, { stream: true })).slice(-6_000);
-    }
-  };
-  keep(child.stdout).catch(() => {});
-  keep(child.stderr).catch(() => {});
-  return { child, output: () => tail };
+function spawnServer(databaseUrl: string, standin: BinanceStandin): ServerProcess {
+  return startServerProcess({
+    DATABASE_URL: databaseUrl,
+    FEED: "binance-futures",
+    SYMBOLS: SYMBOLS.join(","),
+    BINANCE_WS_URL: standin.wsBaseUrl,
+    BINANCE_REST_URL: standin.restBaseUrl,
+  }, { keepChars: 6_000 });
 }
 
 /** Whether an open, routed connection of the stand-in receives the symbol's aggTrade stream. */
 function receiving(standin: BinanceStandin, symbol: string): boolean {
   const stream = `${symbol.toLowerCase()}@aggTrade`;
   return standin.connections.some((c) => c.routed && c.live && c.streams.has(stream));
-}
-
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
 }
 
 async function serverHealth(baseUrl: string): Promise<Record<string, unknown> | null> {
@@ -532,8 +503,8 @@ liveAppTest(
     let server: ServerProcess | null = null;
     const printed: string[] = [];
     try {
-      let baseUrl = `http://127.0.0.1:${freePort()}`;
-      server = spawnServer(databaseUrl, standin, Number(new URL(baseUrl).port));
+      server = spawnServer(databaseUrl, standin);
+      let baseUrl = server.baseUrl;
       // On PostgreSQL each instrument has its own connection: trades published before a symbol's
       // socket is open are not in its live stream (as on Binance), so wait for every symbol's.
       await waitFor(
@@ -571,16 +542,15 @@ liveAppTest(
         const health = await serverHealth(baseUrl);
         return ((health?.ingest as { stored?: number })?.stored ?? 0) >= 2_000;
       }, "the server to store 2,000 more trades");
-      server.child.kill("SIGKILL");
-      const status = await server.child.status;
+      const status = await server.kill("SIGKILL");
       printed.push(server.output());
       server = null;
       assert.equal(status.signal, "SIGKILL");
       await pouring;
       standin.publish(events(20_101, 500), { live: false });
 
-      baseUrl = `http://127.0.0.1:${freePort()}`;
-      server = spawnServer(databaseUrl, standin, Number(new URL(baseUrl).port));
+      server = spawnServer(databaseUrl, standin);
+      baseUrl = server.baseUrl;
       const expected = 2 * 20_600;
       let count = 0;
       await waitFor(
@@ -605,8 +575,7 @@ liveAppTest(
       // Give the restarted server's alert evaluation time to see the backfilled trades too.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       assert.equal(await firings(baseUrl, ruleId), 1, "the alert fired once, not again");
-      server.child.kill("SIGTERM");
-      await server.child.status;
+      await server.kill("SIGTERM");
       server = null;
 
       // Read the stopped server's database: each published id exactly once.
@@ -627,10 +596,7 @@ liveAppTest(
       const output = printed.map((text, index) => `--- server ${index + 1} printed:\n${text}`);
       throw new Error([String(error), ...output].join("\n"), { cause: error });
     } finally {
-      if (server) {
-        server.child.kill("SIGKILL");
-        await server.child.status;
-      }
+      await server?.kill("SIGKILL");
       await standin.close();
     }
   },

@@ -4,33 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "graphql-ws";
-import { type App, type AppOptions, createApp } from "../app.ts";
 import { graphqlRequest, subscribe } from "../testing/graphql_client.ts";
 import { databaseTest } from "../testing/databases.ts";
+import { serveApp } from "../testing/served_app.ts";
 
 const TICKS = "../shared/data/usdm-ticks-2025-12-16/btcusdt-ethusdt-usdm-ticks.csv.gz";
 const TICKS_NAME = "btcusdt-ethusdt-usdm-ticks.csv.gz";
-
-async function startApp(options: Partial<AppOptions> = {}) {
-  const app: App = await createApp({
-    databaseUrl: "memory://",
-    defaultVenue: "binance-futures",
-    log: () => {},
-    ...options,
-  });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-    app.http.handle,
-  );
-  return {
-    app,
-    baseUrl: `http://127.0.0.1:${server.addr.port}`,
-    stop: async () => {
-      await app.close();
-      await server.shutdown();
-    },
-  };
-}
 
 /** The counts `deno task import` prints for a file, run on a throw-away database. */
 async function importCommandCounts(file: string) {
@@ -93,7 +72,7 @@ databaseTest(
     assert.equal(expected.stored, 33_661);
     assert.equal(expected.rejected, 192);
     // PGlite: a database of the app's own; PostgreSQL: the fresh database made for this test.
-    const { baseUrl, stop } = await startApp({ databaseUrl: db.url });
+    const { baseUrl, stop } = await serveApp({ databaseUrl: db.url });
     try {
       const bytes = await Deno.readFile(TICKS);
       let subscribed = () => {};
@@ -182,7 +161,7 @@ databaseTest(
 );
 
 Deno.test("a malformed upload answers a line-numbered report", async () => {
-  const { baseUrl, stop } = await startApp();
+  const { baseUrl, stop } = await serveApp();
   try {
     const csv = "time,symbol,price,qty\n" +
       "2025-12-16T16:44:10.614Z,BTCUSDT,87479.2,0.006\n" +
@@ -222,7 +201,7 @@ Deno.test("a malformed upload answers a line-numbered report", async () => {
 });
 
 Deno.test("an upload over UPLOAD_MAX_BYTES is refused with 413, before reading when its length is declared", async () => {
-  const { baseUrl, app, stop } = await startApp({ uploadMaxBytes: 50_000 });
+  const { baseUrl, app, stop } = await serveApp({ uploadMaxBytes: 50_000 });
   try {
     const bytes = await Deno.readFile(TICKS);
     const declared = await fetch(`${baseUrl}/upload?name=${TICKS_NAME}`, {
@@ -257,7 +236,7 @@ Deno.test("an upload over UPLOAD_MAX_BYTES is refused with 413, before reading w
 });
 
 Deno.test("with API_TOKEN set, uploads and mutations need the token while queries stay open", async () => {
-  const { baseUrl, app, stop } = await startApp({ access: { token: "s3cret" } });
+  const { baseUrl, app, stop } = await serveApp({ access: { token: "s3cret" } });
   try {
     const csv = "time,symbol,price,qty\n2025-12-16T16:44:10.614Z,BTCUSDT,87479.2,0.006\n";
     for (const headers of [{}, { authorization: "Bearer wrong" }] as Record<string, string>[]) {
@@ -310,7 +289,7 @@ Deno.test("with API_TOKEN set, uploads and mutations need the token while querie
 });
 
 Deno.test("with API_TOKEN_READS, queries, subscriptions and exports need the token too", async () => {
-  const { baseUrl, stop } = await startApp({ access: { token: "s3cret", reads: true } });
+  const { baseUrl, stop } = await serveApp({ access: { token: "s3cret", reads: true } });
   try {
     const refused = await graphqlRequest(baseUrl, "{ instruments { symbol } }");
     assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");

@@ -17,6 +17,7 @@ import { createTradeStore } from "../store/trade_store.ts";
 import type { Trade } from "../domain.ts";
 import { graphqlRequest, subscribe, type Subscription } from "../testing/graphql_client.ts";
 import { TEST_REDIS_URL, uniqueRedisPrefix } from "../testing/redis.ts";
+import { startServerProcess } from "../testing/server_process.ts";
 
 const DATABASE_URL = Deno.env.get("TEST_DATABASE_URL");
 const missing = [
@@ -24,7 +25,6 @@ const missing = [
   TEST_REDIS_URL ? null : "no Redis at TEST_REDIS_URL or 127.0.0.1:6379",
 ].filter((reason) => reason !== null);
 const SYMBOLS = ["BTCUSDT", "ETHUSDT"];
-const SERVER = new URL("../main.ts", import.meta.url).pathname;
 
 function replicaTest(
   name: string,
@@ -67,64 +67,37 @@ interface Replica {
   output(): string;
 }
 
-function freePort(): number {
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
-}
-
 function startReplica(
   name: string,
   databaseUrl: string,
   standin: BinanceStandin,
   redisPrefix: string,
 ): Replica {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--unstable-no-legacy-abort", SERVER],
-    env: {
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      FEED: "binance-futures",
-      SYMBOLS: SYMBOLS.join(","),
-      BINANCE_WS_URL: standin.wsBaseUrl,
-      BINANCE_REST_URL: standin.restBaseUrl,
-      REDIS_URL: TEST_REDIS_URL!,
-      REDIS_PREFIX: redisPrefix,
-      REPLICA_ID: name,
-      OWNERSHIP_POLL_MS: "300",
-      WEB_BUILD: "off",
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  // Keep the pipes drained (a full pipe would stall the server); kept for failure messages.
-  let text = "";
-  const drain = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
-  };
-  const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
-  let exited = false;
-  const status = child.status.then((result) => (exited = true, result));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = startServerProcess({
+    DATABASE_URL: databaseUrl,
+    FEED: "binance-futures",
+    SYMBOLS: SYMBOLS.join(","),
+    BINANCE_WS_URL: standin.wsBaseUrl,
+    BINANCE_REST_URL: standin.restBaseUrl,
+    REDIS_URL: TEST_REDIS_URL!,
+    REDIS_PREFIX: redisPrefix,
+    REPLICA_ID: name,
+    OWNERSHIP_POLL_MS: "300",
+  });
   const replica: Replica = {
     name,
-    baseUrl,
+    baseUrl: server.baseUrl,
     async health() {
-      if (exited) throw new Error(`replica ${name} exited:\n${text}`);
-      return await fetch(`${baseUrl}/healthz`).then((response) => response.json());
+      if (server.exited()) throw new Error(`replica ${name} exited:\n${server.output()}`);
+      return await fetch(`${server.baseUrl}/healthz`).then((response) => response.json());
     },
     async owned() {
       return (await replica.health()).cluster.owned;
     },
     async kill(signal) {
-      if (!exited) child.kill(signal);
-      await status;
-      await drained;
+      await server.kill(signal);
     },
-    output: () => text,
+    output: server.output,
   };
   return replica;
 }
