@@ -41,6 +41,7 @@ import { shown } from "./arguments.ts";
 import {
   deliverDirectly,
   isAsyncIterable,
+  type SocketDelivery,
   useSharedSubscriptionExecution,
 } from "./shared_subscriptions.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
@@ -104,11 +105,9 @@ interface SocketExtra extends SocketContext {
 }
 
 /** How an operation started on a socket reaches Yoga's engine and its own socket. */
-interface SocketOperationRoot {
+interface SocketOperationRoot extends SocketDelivery {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
-  id: string;
-  send: (message: string) => void;
 }
 
 export function createHttpHandler(options: HttpOptions): HttpHandler {
@@ -123,6 +122,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
   const addresses = createAddressLimiter(options.maxSocketsPerAddress ?? 512);
   // A client that does not read would otherwise make the server hold everything sent to it.
   const maxSocketBuffer = options.maxSocketBufferBytes ?? 16 * 1024 ** 2;
+  const bufferCheckBytes = Math.min(64 * 1024, maxSocketBuffer / 8);
   let slowSocketsClosed = 0;
   const persisted = options.persisted ?? { operations: null };
   const latency = createOperationLatency();
@@ -265,6 +265,7 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
     socket.onopen = () => {
       sockets.add(socket);
       connections.add(connection);
+      let unchecked = 0;
       const send = (data: string) => {
         if (socket.readyState !== WebSocket.OPEN) {
           // Closing, but a client that no longer reads never completes the close handshake:
@@ -272,13 +273,19 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
           release(1006, "Socket closing");
           return;
         }
-        if (socket.bufferedAmount > maxSocketBuffer) {
-          slowSocketsClosed++;
-          const reason =
-            `Client too slow: over ${maxSocketBuffer} bytes waiting (MAX_SOCKET_BUFFER_BYTES)`;
-          socket.close(1013, reason);
-          release(1013, reason);
-          return;
+        // Asking for the buffered amount is a call into the runtime: ask once per
+        // `bufferCheckBytes` sent, so the buffer may pass the limit by that much at most.
+        unchecked += data.length;
+        if (unchecked >= bufferCheckBytes) {
+          unchecked = 0;
+          if (socket.bufferedAmount > maxSocketBuffer) {
+            slowSocketsClosed++;
+            const reason =
+              `Client too slow: over ${maxSocketBuffer} bytes waiting (MAX_SOCKET_BUFFER_BYTES)`;
+            socket.close(1013, reason);
+            release(1013, reason);
+            return;
+          }
         }
         socket.send(data);
       };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { flattenBatches, withSnapshot } from "./live_iterators.ts";
+import { flattenBatches, PUSH, withSnapshot } from "./live_iterators.ts";
 import { createLivePubSub } from "./pubsub.ts";
 import type { Trade } from "../domain.ts";
 
@@ -58,4 +58,33 @@ Deno.test("a snapshot comes first, then the updates; ending it while waiting end
   const quiet = stream.next();
   await stream.return!();
   assert.deepEqual(await quiet, { done: true, value: undefined });
+});
+
+Deno.test("a pushed stream hands over what was waiting, then each item as it is published, until ended", async () => {
+  const pubsub = createLivePubSub({ maxPendingEvents: 2 });
+  const stream = flattenBatches(pubsub.subscribe("trades", "*"), (t) => t.symbol === "BTCUSDT");
+  pubsub.publish("trades", "*", [trade("BTCUSDT", 1), trade("ETHUSDT", 1)]);
+  const pushed: number[] = [];
+  stream[PUSH]!((t) => pushed.push(t.tradeId));
+  assert.deepEqual(pushed, [1], "the waiting batch, filtered");
+  // Nothing waits inside a pushed stream, so the pending-events bound does not apply.
+  pubsub.publish("trades", "*", [2, 3, 4, 5].map((id) => trade("BTCUSDT", id)));
+  assert.deepEqual(pushed, [1, 2, 3, 4, 5]);
+  await stream.return!();
+  pubsub.publish("trades", "*", [trade("BTCUSDT", 6)]);
+  assert.deepEqual(pushed, [1, 2, 3, 4, 5]);
+});
+
+Deno.test("a pushed stream with a snapshot hands the snapshot first", () => {
+  const pubsub = createLivePubSub();
+  const stream = withSnapshot({ replicaId: "snapshot" }, pubsub.subscribe("alertRules"));
+  const pushed: string[] = [];
+  stream[PUSH]!((rules) => pushed.push(rules.replicaId));
+  pubsub.publish("alertRules", { replicaId: "a" });
+  assert.deepEqual(pushed, ["snapshot", "a"]);
+});
+
+Deno.test("a stream over a source that cannot be pushed cannot be pushed either", () => {
+  async function* batches(): AsyncGenerator<Trade[]> {}
+  assert.equal(PUSH in flattenBatches(batches(), () => true), false);
 });

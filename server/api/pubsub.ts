@@ -8,11 +8,15 @@
  * bounded: past `maxPendingEvents` (a batch of trades counts each trade) the subscription ends with
  * `SubscriberTooSlowError` and its queue is released. The client is told and may subscribe again;
  * nothing is skipped silently. (The socket's own send buffer is bounded in `http.ts`.)
+ *
+ * A subscription can also be pushed (`PUSH`, see `live_iterators.ts`): then nothing waits in it,
+ * each event goes on as it is published, and the socket's send buffer is the only bound.
  */
 import { GraphQLError } from "graphql";
 import type { Trade } from "../domain.ts";
 import type { BarUpdate } from "../bars/live_bars.ts";
 import type { AlertEvent } from "../store/alert_store.ts";
+import { PUSH, type Pushable } from "./live_iterators.ts";
 
 /** Key for events of every instrument (trades, and bar updates of every timeframe). */
 export const ALL_INSTRUMENTS = "*";
@@ -39,7 +43,10 @@ type KeyOf<T extends Topic> = LiveTopics[T] extends [string, unknown] ? [key: st
 export interface LivePubSub {
   publish<T extends Topic>(topic: T, ...args: LiveTopics[T]): void;
   /** For subscribers that may fall behind (clients): a bounded queue, see above. */
-  subscribe<T extends Topic>(topic: T, ...key: KeyOf<T>): AsyncIterableIterator<PayloadOf<T>>;
+  subscribe<T extends Topic>(
+    topic: T,
+    ...key: KeyOf<T>
+  ): AsyncIterableIterator<PayloadOf<T>> & Pushable<PayloadOf<T>>;
   /**
    * For the server's own followers: `handler` runs as each event is published, nothing is queued,
    * so a burst (a catch-up closing thousands of bars) can neither overflow nor fall behind.
@@ -112,7 +119,7 @@ function subscription<T>(
   target: EventTarget,
   name: string,
   maxPending: number,
-): AsyncIterableIterator<T> {
+): AsyncIterableIterator<T> & Pushable<T> {
   // A queue read from `head`, compacted now and then, so that taking an event is O(1).
   let queue: T[] = [];
   let head = 0;
@@ -120,10 +127,12 @@ function subscription<T>(
   let waiting: ((result: IteratorResult<T>) => void) | null = null;
   let failure: SubscriberTooSlowError | null = null;
   let ended = false;
+  let sink: ((payload: T) => void) | null = null;
 
   const weigh = (payload: T) => Array.isArray(payload) ? payload.length : 1;
   const listener = (event: Event) => {
     const payload = (event as CustomEvent<T>).detail;
+    if (sink) return sink(payload);
     if (waiting) {
       const resolve = waiting;
       waiting = null;
@@ -186,6 +195,15 @@ function subscription<T>(
     },
     [Symbol.asyncIterator]() {
       return this;
+    },
+    [PUSH](to) {
+      if (failure) throw failure;
+      const taken = queue.slice(head);
+      queue = [];
+      head = 0;
+      pendingEvents = 0;
+      sink = to;
+      for (const payload of taken) if (!ended) to(payload);
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Subscribers that cannot keep up cost the server bounded memory: a subscription that falls too
- * far behind is ended with SUBSCRIBER_TOO_SLOW (its socket and the server go on), and a client that
+ * Subscribers that cannot keep up cost the server bounded memory: a subscription whose events wait
+ * inside the server (over HTTP, as server-sent events) and falls too far behind is ended with
+ * SUBSCRIBER_TOO_SLOW; a socket's subscriptions are sent as events are published, and a client that
  * stops reading its socket is disconnected once MAX_SOCKET_BUFFER_BYTES wait to be sent to it.
  */
 import assert from "node:assert/strict";
@@ -43,11 +44,58 @@ async function eventually(
 }
 
 Deno.test({
-  name:
-    "a subscription that falls too far behind ends with SUBSCRIBER_TOO_SLOW; the socket goes on",
+  name: "a subscription over HTTP (server-sent events) that falls too far behind ends with " +
+    "SUBSCRIBER_TOO_SLOW; the server goes on",
   sanitizeOps: false,
   sanitizeResources: false,
   fn: async () => {
+    const served = await serve({ maxPendingEvents: 100 });
+    try {
+      const response = await fetch(`${served.baseUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ query: TRADES }),
+      });
+      assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+      const events = readEvents(response.body!);
+      // Live once a published trade arrives.
+      const first = events.next();
+      await eventually(async () => {
+        served.app.pubsub.publish("trades", KEY, trades(1, 0));
+        return await Promise.race([first.then(() => true), sleep(50).then(() => false)]);
+      }, "the subscription is live");
+
+      // 50 batches of 10 in one turn of the event loop: 500 waiting, over the limit of 100.
+      for (let batch = 0; batch < 50; batch++) {
+        served.app.pubsub.publish("trades", KEY, trades(10, 1_000 + batch * 10));
+      }
+      let delivered = 0;
+      let failure: { message: string; extensions?: { code?: string } } | null = null;
+      for await (const event of events) {
+        if (event.event !== "next") break;
+        const payload = JSON.parse(event.data);
+        if (payload.errors) failure = payload.errors[0];
+        else delivered++;
+      }
+      assert.equal(failure?.extensions?.code, "SUBSCRIBER_TOO_SLOW");
+      assert.match(failure!.message, /more than 100 events behind/);
+      assert.ok(delivered < 500, "the backlog was released, not delivered late");
+
+      const answer = await graphqlRequest(served.baseUrl, "{ instruments { symbol } }");
+      assert.equal(answer.errors, undefined);
+    } finally {
+      await served.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a socket subscription is sent each trade as it is published: a burst of 500 in one turn " +
+    "arrives whole and in order",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // MAX_PENDING_EVENTS bounds what waits inside the server; a socket's trades do not wait there.
     const served = await serve({ maxPendingEvents: 100 });
     const client = createClient({
       url: `${served.baseUrl.replace(/^http/, "ws")}/graphql`,
@@ -55,49 +103,58 @@ Deno.test({
       retryAttempts: 0,
     });
     try {
-      const received: string[] = [];
-      let failure: { message: string; extensions?: { code?: string } } | null = null;
+      const received: number[] = [];
+      const failures: unknown[] = [];
       client.subscribe<{ trades: { tradeId: string } }>({ query: TRADES }, {
-        next: (result) => result.data && received.push(result.data.trades.tradeId),
-        // graphql-ws ends an operation that fails with an `error` message: its GraphQL errors.
-        error: (errors) => (failure = (errors as (typeof failure)[])[0]),
+        next: (result) => result.data && received.push(Number(result.data.trades.tradeId)),
+        error: (error) => failures.push(error),
         complete: () => {},
       });
-      // Live once a published trade arrives.
       await eventually(() => {
         served.app.pubsub.publish("trades", KEY, trades(1, 0));
         return received.length > 0;
       }, "the subscription is live");
-
-      // 50 batches of 10 in one turn of the event loop: 500 waiting, over the limit of 100.
       for (let batch = 0; batch < 50; batch++) {
         served.app.pubsub.publish("trades", KEY, trades(10, 1_000 + batch * 10));
       }
-      await eventually(() => failure !== null, "the subscription ends with an error");
-      assert.equal(failure!.extensions?.code, "SUBSCRIBER_TOO_SLOW");
-      assert.match(failure!.message, /more than 100 events behind/);
-      assert.ok(received.length < 500, "the backlog was released, not delivered late");
-
-      // The same socket serves a new subscription, and the server answers queries.
-      const again: string[] = [];
-      client.subscribe<{ trades: { tradeId: string } }>({ query: TRADES }, {
-        next: (result) => result.data && again.push(result.data.trades.tradeId),
-        error: () => {},
-        complete: () => {},
-      });
-      await eventually(() => {
-        served.app.pubsub.publish("trades", KEY, trades(1, 5_000));
-        return again.length > 0;
-      }, "a new subscription on the same socket receives trades");
-      assert.equal(served.app.http.socketCount(), 1);
-      const answer = await graphqlRequest(served.baseUrl, "{ instruments { symbol } }");
-      assert.equal(answer.errors, undefined);
+      // (Trade 0 may arrive more than once: it is published until the subscription is live.)
+      const burst = () => received.filter((id) => id >= 1_000);
+      await eventually(() => burst().length >= 500, "500 trades arrive");
+      assert.deepEqual(
+        burst(),
+        Array.from({ length: 500 }, (_, i) => 1_000 + i),
+      );
+      assert.deepEqual(failures, []);
+      assert.equal(served.app.http.subscriptionCount(), 1);
     } finally {
       await client.dispose();
       await served.stop();
     }
   },
 });
+
+/** The events of a `text/event-stream` body: `event:` and `data:` of each. */
+async function* readEvents(
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
+): AsyncGenerator<{ event: string; data: string }> {
+  let text = "";
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    let end;
+    while ((end = text.indexOf("\n\n")) >= 0) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
+      const field = (name: string) =>
+        block.split("\n").filter((line) => line.startsWith(`${name}:`))
+          .map((line) => line.slice(name.length + 1).trimStart()).join("\n");
+      if (block.trim() !== "") yield { event: field("event"), data: field("data") };
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** A WebSocket client that sends its frames by hand and then never reads again. */
 async function openStalledSocket(baseUrl: string, messages: unknown[]): Promise<Deno.Conn> {
