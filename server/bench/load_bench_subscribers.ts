@@ -1,14 +1,16 @@
 /**
  * The subscriber side of the load bench, run in a Worker so that receiving hundreds of thousands of
  * messages does not hold up the thread that publishes trades (and stamps their send times). Each
- * subscriber is its own graphql-ws connection, as each dashboard is.
+ * subscriber is its own graphql-transport-ws connection, as each dashboard is (`FrameSubscriber`:
+ * the protocol over a TCP connection read in bulk, so that the subscribers cost the shared cores
+ * little).
  *
  * Latency needs the send time of the trade an event reflects. The publisher writes it, as an absolute
  * high-resolution time (`performance.timeOrigin + performance.now()`, the same clock in every thread),
  * into a shared array at `symbol * ID_SLOTS + tradeId % ID_SLOTS`; prices carry `tradeId % ID_SLOTS`
  * (see `priceOf`), so a bar's close and a pair point's legs name their trade too.
  */
-import { createClient } from "graphql-ws";
+import { FrameSubscriber } from "./frame_subscriber.ts";
 
 export const ID_SLOTS = 65_536;
 /**
@@ -83,7 +85,7 @@ interface WorkerScope {
 }
 
 function startWorker(scope: WorkerScope): void {
-  const clients: ReturnType<typeof createClient>[] = [];
+  const clients: FrameSubscriber[] = [];
   const fresh = () => ({
     trades: new Uint32Array(BINS),
     bars: new Uint32Array(BINS),
@@ -110,14 +112,6 @@ function startWorker(scope: WorkerScope): void {
         if (kind === "trades") tradeEvents[symbol]++;
       };
       for (const spec of data.subscribers) {
-        const client = createClient({
-          url: data.url,
-          webSocketImpl: WebSocket,
-          retryAttempts: 0,
-          lazy: false,
-          on: { connected: () => void (++connected === data.subscribers.length && ready()) },
-        });
-        clients.push(client);
         const symbol = data.symbols[spec.symbol];
         const variables: Record<string, unknown> = spec.kind === "trades"
           ? { s: [symbol] }
@@ -131,39 +125,39 @@ function startWorker(scope: WorkerScope): void {
               method: spec.method,
             },
           };
-        client.subscribe<Record<string, Record<string, unknown>>>(
-          { query: QUERIES[spec.kind], variables },
-          {
-            next: (value) => {
-              const now = performance.timeOrigin + performance.now();
-              events++;
-              if (value.errors) errors.push(JSON.stringify(value.errors).slice(0, 300));
-              const payload = value.data?.[spec.kind];
-              if (!payload) return;
-              if (spec.kind === "trades") {
-                record("trades", spec.symbol, Number(payload.tradeId) % ID_SLOTS, now);
-              } else if (spec.kind === "bars") {
-                // Closed bars are sent by the clock, not by a trade: only forming updates count.
-                if (payload.closed === false) {
-                  record("bars", spec.symbol, slotOfPrice(payload.close as number), now);
-                }
-              } else {
-                // A point reflects the newer of its legs' last trades (LOG prices by default).
-                const base =
-                  sentAt[spec.symbol * ID_SLOTS + slotOfPrice(Math.exp(payload.y as number))];
-                const quote =
-                  sentAt[spec.quote! * ID_SLOTS + slotOfPrice(Math.exp(payload.x as number))];
-                const sent = Math.max(base, quote);
-                if (control[0] !== 0 && sent >= control[0]) {
-                  histograms.pairStream[binOf(now - sent)]++;
-                }
+        const client = new FrameSubscriber({
+          url: data.url,
+          query: QUERIES[spec.kind],
+          variables,
+          onReady: () => void (++connected === data.subscribers.length && ready()),
+          onError: (message) => errors.push(message),
+          onNext: (value, now) => {
+            events++;
+            if (value.errors) errors.push(JSON.stringify(value.errors).slice(0, 300));
+            const payload = value.data?.[spec.kind] as Record<string, unknown> | undefined;
+            if (!payload) return;
+            if (spec.kind === "trades") {
+              record("trades", spec.symbol, Number(payload.tradeId) % ID_SLOTS, now);
+            } else if (spec.kind === "bars") {
+              // Closed bars are sent by the clock, not by a trade: only forming updates count.
+              if (payload.closed === false) {
+                record("bars", spec.symbol, slotOfPrice(payload.close as number), now);
               }
-            },
-            error: (error) =>
-              errors.push(String((error as Error)?.message ?? JSON.stringify(error))),
-            complete: () => {},
+            } else {
+              // A point reflects the newer of its legs' last trades (LOG prices by default).
+              const base =
+                sentAt[spec.symbol * ID_SLOTS + slotOfPrice(Math.exp(payload.y as number))];
+              const quote =
+                sentAt[spec.quote! * ID_SLOTS + slotOfPrice(Math.exp(payload.x as number))];
+              const sent = Math.max(base, quote);
+              if (control[0] !== 0 && sent >= control[0]) {
+                histograms.pairStream[binOf(now - sent)]++;
+              }
+            }
           },
-        );
+        });
+        clients.push(client);
+        client.start().catch((error) => errors.push(`connect: ${error?.message ?? error}`));
       }
     } else if (data.type === "report") {
       const report: WorkerReport = {
@@ -178,7 +172,7 @@ function startWorker(scope: WorkerScope): void {
       tradeEvents = tradeEvents.map(() => 0);
       events = 0;
     } else if (data.type === "close") {
-      await Promise.all(clients.map((client) => client.dispose()));
+      await Promise.all(clients.map((client) => client.close()));
       scope.postMessage({ type: "closed" });
     }
   };
