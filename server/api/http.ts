@@ -215,8 +215,9 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
     },
     execute: (args: ExecutionArgs) =>
       (args.rootValue as SocketOperationRoot).execute(args) as never,
-    // Results go out through `deliverDirectly`, which serialises a result shared by many
-    // subscribers once.
+    // Live streams that can be pushed are sent to the socket by the shared execution as each event
+    // is published (the root value is the socket's `SocketDelivery`); the others' results go out
+    // through `deliverDirectly`. Either way a result shared by many subscribers is serialised once.
     subscribe: async (args: ExecutionArgs) => {
       const root = args.rootValue as SocketOperationRoot;
       const result = await root.subscribe(args);

@@ -118,6 +118,8 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
         BINANCE_WS_URL: standin.wsBaseUrl,
         BINANCE_REST_URL: standin.restBaseUrl,
         WEB_BUILD: "off",
+        // As `deno task start` and the image run it: two malloc arenas keep RSS from creeping.
+        MALLOC_ARENA_MAX: "2",
         // Nothing of the caller's own configuration leaks in.
         REDIS_URL: "",
         API_TOKEN: "",
@@ -266,8 +268,9 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
           ...latencyFigures(merged.histograms),
           serverCpuPercent: round(mean(inMinute.map((s) => s.cpuPercent))),
           serverRssMB: inMinute.at(-1)?.rssMB ?? null,
-          // The JavaScript heap in use (from /metrics): tells a growing heap from a growing RSS.
-          serverHeapUsedMB: await heapUsedMB(base),
+          // The JavaScript heap in use and held (from /metrics): tells a growing heap from a
+          // growing RSS.
+          ...await heapMB(base),
           loadAverage: loadAverage(),
         });
       }
@@ -478,11 +481,18 @@ function cpuTicks(pid?: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-/** `pairs_process_heap_used_bytes` of the server's /metrics, in MB; null when unanswered. */
-async function heapUsedMB(base: string): Promise<number | null> {
+/** The server's JavaScript heap in use and held (its /metrics), in MB; null when unanswered. */
+async function heapMB(base: string): Promise<Record<string, number | null>> {
   const text = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => "");
-  const used = parseExposition(text).get("pairs_process_heap_used_bytes")?.samples[0]?.value;
-  return used === undefined ? null : round(used / 2 ** 20);
+  const families = parseExposition(text);
+  const mb = (name: string) => {
+    const value = families.get(name)?.samples[0]?.value;
+    return value === undefined ? null : round(value / 2 ** 20);
+  };
+  return {
+    serverHeapUsedMB: mb("pairs_process_heap_used_bytes"),
+    serverHeapTotalMB: mb("pairs_process_heap_total_bytes"),
+  };
 }
 
 function rssMB(pid: number): number {

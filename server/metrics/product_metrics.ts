@@ -156,5 +156,11 @@ export function productMetrics(sources: ProductSources): MetricFamily[] {
       type: "gauge",
       samples: one(memory.heapUsed),
     },
+    {
+      name: "pairs_process_heap_total_bytes",
+      help: "JavaScript heap the engine holds, in use or not (part of the resident memory).",
+      type: "gauge",
+      samples: one(memory.heapTotal),
+    },
   ];
 }
