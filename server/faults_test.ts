@@ -470,6 +470,27 @@ function receiving(standin: BinanceStandin, symbol: string): boolean {
   return standin.connections.some((c) => c.routed && c.live && c.streams.has(stream));
 }
 
+/** Per symbol: how many trades the database holds, their id range, and the first missing ids. */
+async function storedIds(databaseUrl: string): Promise<string> {
+  if (!/^postgres(ql)?:/.test(databaseUrl)) return "(embedded: not read)";
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql<{ symbol: string; n: number; lo: number; hi: number }[]>`
+      select symbol, count(*)::int as n, min(trade_id)::int as lo, max(trade_id)::int as hi
+      from trades group by symbol order by symbol`;
+    const missing = await sql<{ symbol: string; id: number }[]>`
+      select s.symbol, g.id::int as id
+      from (select distinct symbol from trades) s, generate_series(1, 20600) g(id)
+      where not exists (select 1 from trades t where t.symbol = s.symbol and t.trade_id = g.id)
+      order by 1, 2 limit 20`;
+    return JSON.stringify({ rows, missing });
+  } catch (error) {
+    return `unreadable (${error})`;
+  } finally {
+    await sql.end();
+  }
+}
+
 async function serverHealth(baseUrl: string): Promise<Record<string, unknown> | null> {
   try {
     return await fetch(`${baseUrl}/healthz`).then((response) => response.json());
@@ -566,7 +587,12 @@ liveAppTest(
         240_000,
       ).catch(async (error) => {
         const health = await serverHealth(baseUrl);
-        throw new Error(`${error.message}: ${count} stored; health ${JSON.stringify(health)}`);
+        const stored = await storedIds(databaseUrl);
+        throw new Error(
+          `${error.message}: ${count} stored; in the database ${stored}; health ${
+            JSON.stringify(health)
+          }`,
+        );
       });
       const health = await serverHealth(baseUrl);
       const feed = health!.feed as FeedView;
