@@ -332,8 +332,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   const queue = createIngestQueue(timedWrite, {
     capacity: options.queueCapacity,
-    // PGlite is one session in this process; PostgreSQL overlaps two batches on two connections.
-    concurrency: db.kind === "postgres" ? 2 : 1,
+    // One write at a time. With two in flight on two connections, a crash (kill -9) could leave the
+    // later batch committed and the earlier one not even received by the database: a hole below
+    // the newest stored id, which a restart, resuming after the newest, would never backfill.
+    concurrency: 1,
     onStored: (stored) => {
       publishTrades(pubsub, stored);
       // Written here after the instrument moved to another replica (a handover): that replica

@@ -70,7 +70,7 @@ async function endToEnd(url: string, messages: { text: string; venue: string }[]
     const started = performance.now();
     const queue = createIngestQueue((batch) => store.insertTrades(batch), {
       maxBatch: 5_000,
-      concurrency: db.kind === "postgres" ? 2 : 1,
+      concurrency: 1, // as the app writes (app.ts)
     });
     const receivedAtUs = Date.now() * 1000;
     let chunk: Trade[] = [];
