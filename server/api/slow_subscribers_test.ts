@@ -6,26 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { createClient } from "graphql-ws";
-import type { Trade } from "../domain.ts";
+import { btcTrades } from "../testing/trade_batches.ts";
 import type { AppOptions } from "../app.ts";
 import { serveApp, type ServedApp } from "../testing/served_app.ts";
 import { graphqlRequest } from "../testing/graphql_client.ts";
 
 const KEY = "binance-futures:BTCUSDT";
 const TRADES = 'subscription { trades(symbols: ["BTCUSDT"]) { tradeId price } }';
-
-function trades(count: number, firstId: number): Trade[] {
-  return Array.from({ length: count }, (_, i) => ({
-    venue: "binance-futures",
-    symbol: "BTCUSDT",
-    tradeId: firstId + i,
-    price: "60000.5",
-    qty: "0.001",
-    timeUs: 1_723_158_000_000_000 + (firstId + i) * 1000,
-    receivedAtUs: 1_723_158_000_000_000 + (firstId + i) * 1000,
-    buyerMaker: false,
-  }));
-}
 
 function serve(api: NonNullable<AppOptions["api"]>): Promise<ServedApp> {
   return serveApp({ api });
@@ -61,13 +48,13 @@ Deno.test({
       // Live once a published trade arrives.
       const first = events.next();
       await eventually(async () => {
-        served.app.pubsub.publish("trades", KEY, trades(1, 0));
+        served.app.pubsub.publish("trades", KEY, btcTrades(1, 0));
         return await Promise.race([first.then(() => true), sleep(50).then(() => false)]);
       }, "the subscription is live");
 
       // 50 batches of 10 in one turn of the event loop: 500 waiting, over the limit of 100.
       for (let batch = 0; batch < 50; batch++) {
-        served.app.pubsub.publish("trades", KEY, trades(10, 1_000 + batch * 10));
+        served.app.pubsub.publish("trades", KEY, btcTrades(10, 1_000 + batch * 10));
       }
       let delivered = 0;
       let failure: { message: string; extensions?: { code?: string } } | null = null;
@@ -111,11 +98,11 @@ Deno.test({
         complete: () => {},
       });
       await eventually(() => {
-        served.app.pubsub.publish("trades", KEY, trades(1, 0));
+        served.app.pubsub.publish("trades", KEY, btcTrades(1, 0));
         return received.length > 0;
       }, "the subscription is live");
       for (let batch = 0; batch < 50; batch++) {
-        served.app.pubsub.publish("trades", KEY, trades(10, 1_000 + batch * 10));
+        served.app.pubsub.publish("trades", KEY, btcTrades(10, 1_000 + batch * 10));
       }
       // (Trade 0 may arrive more than once: it is published until the subscription is live.)
       const burst = () => received.filter((id) => id >= 1_000);
@@ -214,7 +201,7 @@ Deno.test({
       const ended = () =>
         served.app.http.socketCount() === 0 || served.app.http.subscriptionCount() === 0;
       while (!ended() && nextId < 600_000) {
-        served.app.pubsub.publish("trades", KEY, trades(1_000, nextId));
+        served.app.pubsub.publish("trades", KEY, btcTrades(1_000, nextId));
         nextId += 1_000;
         await new Promise((resolve) => setTimeout(resolve, 1));
       }
@@ -238,7 +225,7 @@ Deno.test({
     try {
       // One trade a second for 20,000 seconds, stored together: every 1s bar closes in one burst.
       const batch = Array.from({ length: 20_000 }, (_, i) => ({
-        ...trades(1, i + 1)[0],
+        ...btcTrades(1, i + 1)[0],
         timeUs: 1_723_158_000_000_000 + i * 1_000_000,
       }));
       assert.ok(served.app.queue.push(batch));

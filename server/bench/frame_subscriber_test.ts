@@ -3,22 +3,9 @@
  * every trade of its subscription, in order, with frames split across reads.
  */
 import assert from "node:assert/strict";
-import type { Trade } from "../domain.ts";
+import { btcTrades } from "../testing/trade_batches.ts";
 import { serveApp } from "../testing/served_app.ts";
 import { FrameSubscriber } from "./frame_subscriber.ts";
-
-function trades(count: number, firstId: number): Trade[] {
-  return Array.from({ length: count }, (_, i) => ({
-    venue: "binance-futures",
-    symbol: "BTCUSDT",
-    tradeId: firstId + i,
-    price: "60000.5",
-    qty: "0.001",
-    timeUs: 1_723_158_000_000_000 + (firstId + i) * 1000,
-    receivedAtUs: 1_723_158_000_000_000 + (firstId + i) * 1000,
-    buyerMaker: false,
-  }));
-}
 
 async function eventually(check: () => boolean, what: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +38,7 @@ Deno.test({
       await eventually(() => ready, "the subscription is sent");
       // Live once a published trade arrives.
       await eventually(() => {
-        served.app.pubsub.publish("trades", "binance-futures:BTCUSDT", trades(1, 0));
+        served.app.pubsub.publish("trades", "binance-futures:BTCUSDT", btcTrades(1, 0));
         return received.length > 0;
       }, "the subscription is live");
       // 2,000 trades, some messages over 125 bytes' worth of frames in one read.
@@ -59,7 +46,7 @@ Deno.test({
         served.app.pubsub.publish(
           "trades",
           "binance-futures:BTCUSDT",
-          trades(100, 1_000 + batch * 100),
+          btcTrades(100, 1_000 + batch * 100),
         );
       }
       const burst = () => received.filter((trade) => Number(trade.tradeId) >= 1_000);
