@@ -1,26 +1,14 @@
 import assert from "node:assert/strict";
 import type { Trade } from "../domain.ts";
 import { createLivePubSub, SubscriberTooSlowError } from "./pubsub.ts";
-
-function trades(count: number, firstId: number): Trade[] {
-  return Array.from({ length: count }, (_, i) => ({
-    venue: "binance-futures",
-    symbol: "BTCUSDT",
-    tradeId: firstId + i,
-    price: "60000.5",
-    qty: "0.001",
-    timeUs: 1_723_158_000_000_000 + i,
-    receivedAtUs: 1_723_158_000_000_000 + i,
-    buyerMaker: false,
-  }));
-}
+import { btcTrades } from "../testing/trade_batches.ts";
 
 Deno.test("a subscriber receives the events of its topic and key, in order", async () => {
   const pubsub = createLivePubSub();
   const live = pubsub.subscribe("trades", "binance-futures:BTCUSDT");
-  pubsub.publish("trades", "binance-futures:ETHUSDT", trades(1, 900));
-  pubsub.publish("trades", "binance-futures:BTCUSDT", trades(2, 1));
-  pubsub.publish("trades", "binance-futures:BTCUSDT", trades(1, 3));
+  pubsub.publish("trades", "binance-futures:ETHUSDT", btcTrades(1, 900));
+  pubsub.publish("trades", "binance-futures:BTCUSDT", btcTrades(2, 1));
+  pubsub.publish("trades", "binance-futures:BTCUSDT", btcTrades(1, 3));
   const first = await live.next();
   const second = await live.next();
   assert.deepEqual(first.value?.map((t: Trade) => t.tradeId), [1, 2]);
@@ -50,7 +38,7 @@ Deno.test("a subscriber that falls behind past its limit is ended with Subscribe
   })();
   // Each batch counts its trades: 2 + 2 fit, the third pair would make 6 waiting.
   for (let i = 0; i < 4; i++) {
-    pubsub.publish("trades", "k", trades(2, i * 2));
+    pubsub.publish("trades", "k", btcTrades(2, i * 2));
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   await reading;
@@ -88,9 +76,9 @@ Deno.test("listen() runs the handler for each event as it is published, however 
   const pubsub = createLivePubSub({ maxPendingEvents: 100 });
   const seen: number[] = [];
   const stop = pubsub.listen("trades", "k", (batch) => seen.push(batch[0].tradeId));
-  for (let i = 0; i < 5_000; i++) pubsub.publish("trades", "k", trades(1, i));
+  for (let i = 0; i < 5_000; i++) pubsub.publish("trades", "k", btcTrades(1, i));
   stop();
-  pubsub.publish("trades", "k", trades(1, 99_999));
+  pubsub.publish("trades", "k", btcTrades(1, 99_999));
   assert.equal(seen.length, 5_000);
   assert.equal(seen[4_999], 4_999);
 });
