@@ -2,7 +2,8 @@
  * The bounded queue between the feeds and the database.
  *
  * Feeds push trades without waiting; writers drain the queue in batches (up to `maxBatch` trades, a
- * write starting as soon as a slot is free, after lingering `lingerMs` when idle to gather more). When
+ * write starting as soon as a slot is free). Only a writer that was idle lingers `lingerMs` to gather
+ * more; trades that arrived during a write go out in the next one as soon as it ends. When
  * the database is slow the queue grows; when it reaches `capacity`, `push` answers false so the feed
  * pauses (and backfills later) instead of trades being dropped. When the database fails, the batch is
  * kept and retried with capped backoff: nothing received is lost while the process lives, and
@@ -14,7 +15,10 @@ import type { TradeSink } from "../feed/feed.ts";
 export interface IngestQueueOptions {
   /** Most trades per database write. Default 5,000. */
   maxBatch?: number;
-  /** How long to wait for more trades once the writer is idle, milliseconds. Default 2. */
+  /**
+   * How long an idle writer waits for more trades after the first arrives, milliseconds. Default 2.
+   * Never applied after a write: what arrived meanwhile is written at once.
+   */
   lingerMs?: number;
   /** Trades the queue holds before it asks feeds to pause. Default 500,000. */
   capacity?: number;
@@ -178,7 +182,8 @@ export function createIngestQueue(
         }
       }
     }
-    schedule();
+    // Trades that arrived during the write have waited for it already: no lingering for more.
+    startWrites();
     if (queued === 0 && inFlight.length === 0) release(idleWaiters, (list) => (idleWaiters = list));
   }
 

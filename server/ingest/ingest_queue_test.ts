@@ -110,3 +110,24 @@ Deno.test("with two writes in flight, stored trades are still handed on in push 
   assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.ok(calls >= 3);
 });
+
+Deno.test("trades that arrive during a write are written as soon as it ends, without lingering", async () => {
+  const started: number[][] = [];
+  const finishers: (() => void)[] = [];
+  const queue = createIngestQueue((batch) => {
+    started.push(batch.map((t) => t.tradeId));
+    return new Promise((resolve) => finishers.push(() => resolve(batch)));
+  }, { lingerMs: 50 });
+  queue.push(trades(1, 2));
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(started, [], "an idle writer lingers for more trades before writing");
+  while (started.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  queue.push(trades(3, 2));
+  finishers[0]();
+  // Well under the 50 ms linger: the second write must have started already.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(started, [[1, 2], [3, 4]]);
+  finishers[1]();
+  await queue.close();
+  assert.equal(queue.stats().stored, 4);
+});
