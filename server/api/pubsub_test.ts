@@ -96,3 +96,33 @@ Deno.test("an error in a listen() handler is reported, and publishing goes on", 
   assert.equal(calls, 2);
   assert.equal(errors.length, 2);
 });
+
+for (const via of ["this process", "an EventTarget (as Redis carries them)"]) {
+  Deno.test(`followers of events through ${via}: one added or removed during a publishing, one that throws`, () => {
+    const errors: unknown[] = [];
+    const pubsub = createLivePubSub({
+      eventTarget: via === "this process" ? undefined : new EventTarget(),
+      onHandlerError: (error) => errors.push(error),
+    });
+    const seen: string[] = [];
+    let stopSecond = () => {};
+    pubsub.listen("alertRules", null, ({ replicaId }) => {
+      seen.push(`first ${replicaId}`);
+      stopSecond();
+      pubsub.listen("alertRules", null, ({ replicaId }) => seen.push(`added ${replicaId}`));
+      throw new Error("a follower failed");
+    });
+    stopSecond = pubsub.listen("alertRules", null, ({ replicaId }) => {
+      seen.push(`second ${replicaId}`);
+    });
+    const stopLast = pubsub.listen("alertRules", null, ({ replicaId }) => {
+      seen.push(`last ${replicaId}`);
+    });
+    pubsub.publish("alertRules", { replicaId: "a" });
+    stopLast();
+    pubsub.publish("alertRules", { replicaId: "b" });
+    // "second" was removed before its turn; "added" joined during "a" and first hears "b".
+    assert.deepEqual(seen, ["first a", "last a", "first b", "added b"]);
+    assert.equal(errors.length, 2);
+  });
+}
