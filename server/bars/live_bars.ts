@@ -77,6 +77,7 @@ export function createLiveBars(options: LiveBarsOptions): LiveBars {
   function close(mapKey: string, entry: FormingBar, timeframe: Timeframe): void {
     forming.delete(mapKey);
     closedThrough.set(mapKey, entry.bar.timeUs);
+    entry.bar.volume = entry.volume.value();
     options.onBar({ bar: { ...entry.bar }, timeframe, closed: true });
   }
 
@@ -131,13 +132,14 @@ export function createLiveBars(options: LiveBarsOptions): LiveBars {
           entry.lastTimeUs = trade.timeUs;
           entry.lastId = trade.tradeId;
         }
+        // The exact sum is turned into a number once per batch, below, not once per trade.
         entry.volume.add(trade.qty);
-        bar.volume = entry.volume.value();
         bar.trades += 1;
         touched.set(mapKey, { entry, timeframe });
       }
     }
     for (const { entry, timeframe } of touched.values()) {
+      entry.bar.volume = entry.volume.value();
       options.onBar({ bar: { ...entry.bar }, timeframe, closed: false });
     }
   }
@@ -154,7 +156,7 @@ export function createLiveBars(options: LiveBarsOptions): LiveBars {
 
   function current(venue: string, symbol: string, timeframe: Timeframe): Bar | null {
     const entry = forming.get(key(venue, symbol, timeframe));
-    return entry ? { ...entry.bar } : null;
+    return entry ? { ...entry.bar, volume: entry.volume.value() } : null;
   }
 
   return { seed, add, tick, current };
