@@ -6,7 +6,8 @@
  * `BENCH_DASHBOARD_MINUTES` shortens its default 10 minutes), load (a server process at 5,000
  * trades/s with 500 graphql-ws subscribers; `BENCH_LOAD_MINUTES`, default 10, `BENCH_LOAD_RATE`,
  * `BENCH_LOAD_SUBSCRIBERS` such as `trades:100,bars:300,pairStream:100`, `BENCH_LOAD_DENO_FLAGS` for
- * the server (`--v8-flags=--prof` to profile it), `BENCH_LOAD_DATABASE=pglite`
+ * the server (`--v8-flags=--prof` to profile it), `BENCH_LOAD_NICE` for the subscribers' CPU
+ * priority, default 10 (0: the server's), `BENCH_LOAD_DATABASE=pglite`
  * to use the embedded database even when a PostgreSQL URL is set).
  * PostgreSQL figures need `BENCH_DATABASE_URL` (or `TEST_DATABASE_URL`) naming a server where test
  * databases may be created.
@@ -33,6 +34,7 @@ const benches: Record<string, () => AsyncIterable<Record<string, unknown>>> = {
       rate: Number(Deno.env.get("BENCH_LOAD_RATE") ?? 5_000),
       subscribers: loadSubscribers(Deno.env.get("BENCH_LOAD_SUBSCRIBERS")),
       serverFlags: Deno.env.get("BENCH_LOAD_DENO_FLAGS")?.split(" ").filter(Boolean),
+      subscriberNice: Number(Deno.env.get("BENCH_LOAD_NICE") ?? 10),
     }),
 };
 

@@ -10,6 +10,12 @@
  * The stand-in publishes from this thread; the subscribers run in two Workers (other threads of this
  * process) so that receiving their messages does not delay the sending or its time stamps. With the
  * server, that is three busy threads on the machine's cores: the figures include that contention.
+ *
+ * The subscribers stand for dashboards on other machines, yet here they take about half a core from
+ * the server and its database. By default their threads run at a lower CPU priority (nice 10), so
+ * that they use what the product leaves rather than preempt it. A subscriber starved of the CPU
+ * still counts against the server: its receipt time is taken when it reads. `subscriberNice: 0`
+ * runs them as equals.
  */
 import { startBinanceStandin } from "../testing/binance_standin.ts";
 import { withServerDatabase } from "../testing/databases.ts";
@@ -41,6 +47,8 @@ export interface LoadBenchOptions {
   serverEnv?: Record<string, string>;
   /** Extra `deno run` flags for the server, e.g. `--v8-flags=--prof` to profile it. */
   serverFlags?: string[];
+  /** Nice value of the subscriber threads (0-19). Default 10; 0: the server's priority. */
+  subscriberNice?: number;
 }
 
 const ALL_SYMBOLS = [
@@ -97,6 +105,10 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
     const symbols = ALL_SYMBOLS.slice(0, options.symbolCount ?? 10);
     const warmupMs = (options.warmupSeconds ?? 15) * 1000;
     const specs = subscriberSpecs(counts, symbols.length);
+    const subscriberNice = options.subscriberNice ?? 10;
+    if (!Number.isInteger(subscriberNice) || subscriberNice < 0 || subscriberNice > 19) {
+      throw new RangeError(`subscriberNice: ${subscriberNice} is not an integer from 0 to 19`);
+    }
 
     const standin = startBinanceStandin({ market: "futures", historyLimit: 20_000 });
     const port = freePort();
@@ -215,6 +227,7 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
           subscribers: specs.filter((_, i) => i % WORKERS === w),
           sentAt,
           control,
+          nice: subscriberNice,
         });
       }
       await withTimeout(Promise.all(ready), 120_000, `${specs.length} subscribers to connect`);
@@ -311,6 +324,7 @@ export async function* loadBench(options: LoadBenchOptions = {}): AsyncGenerator
         ),
         symbols: symbols.length,
         subscribers: counts,
+        subscriberNice,
         ...figures,
         tradeDeliveries: { expected, delivered },
         events,

@@ -10,6 +10,7 @@
  * into a shared array at `symbol * ID_SLOTS + tradeId % ID_SLOTS`; prices carry `tradeId % ID_SLOTS`
  * (see `priceOf`), so a bar's close and a pair point's legs name their trade too.
  */
+import { setPriority } from "node:os";
 import { FrameSubscriber } from "./frame_subscriber.ts";
 
 export const ID_SLOTS = 65_536;
@@ -60,6 +61,8 @@ export interface WorkerInit {
   sentAt: SharedArrayBuffer;
   /** [0]: absolute ms from which events count (0: not yet). */
   control: SharedArrayBuffer;
+  /** Nice value for this Worker's thread (Linux sets it per thread; the publisher keeps its own). */
+  nice: number;
 }
 
 export interface WorkerReport {
@@ -99,6 +102,7 @@ function startWorker(scope: WorkerScope): void {
   scope.onmessage = async (message: MessageEvent) => {
     const data = message.data as WorkerInit | { type: "report" } | { type: "close" };
     if (data.type === "init") {
+      if (data.nice !== 0) setPriority(data.nice);
       const sentAt = new Float64Array(data.sentAt);
       const control = new Float64Array(data.control);
       tradeEvents = data.symbols.map(() => 0);
