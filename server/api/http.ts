@@ -11,6 +11,7 @@
  * rejects every socket; the socket is wired to graphql-ws's `makeServer` here with the protocol the
  * client asked for.
  */
+import { runningPairStreams } from "./schema/shared_pair_streams.ts";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import {
@@ -387,6 +388,14 @@ export function createHttpHandler(options: HttpOptions): HttpHandler {
         help: "Operations running on the open sockets (live subscriptions).",
         type: "gauge",
         samples: [{ value: subscriptionCount() }],
+      },
+      {
+        name: "pairs_pair_streams",
+        help:
+          "Live pair computations running, each shared by the pairStream subscriptions that ask " +
+          "the same.",
+        type: "gauge",
+        samples: [{ value: runningPairStreams(options.context.pubsub) }],
       },
       {
         name: "pairs_graphql_slow_sockets_closed_total",

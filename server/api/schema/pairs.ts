@@ -11,7 +11,6 @@ import {
   type Timeframe,
   TIMEFRAME_MICROS,
 } from "../../domain.ts";
-import type { BarUpdate } from "../../bars/live_bars.ts";
 import type { BarClose } from "../../store/trade_store.ts";
 import type { AdfResult, CriticalValues } from "../../analytics/adf.ts";
 import type { CointegrationResult } from "../../analytics/cointegration.ts";
@@ -25,14 +24,13 @@ import {
   type PairPointColumns,
   type PriceTransform,
 } from "../../analytics/pair_analytics.ts";
-import { createPairStream } from "../../analytics/pair_stream.ts";
 import { builder } from "../builder.ts";
 import type { ApiContext } from "../context.ts";
-import { barTopicKey } from "../pubsub.ts";
 import { parseRange, parseSymbol } from "../arguments.ts";
 import { asUserError, badUserInput } from "../errors.ts";
 import { throwIfTimedOut } from "../query_timeout.ts";
 import { knownInstrument, TimeframeEnum } from "./market.ts";
+import { followPairStream, type PairStreamFollower } from "./shared_pair_streams.ts";
 
 export const HedgeMethodEnum = builder.enumType("HedgeMethod", {
   values: ["OLS", "HUBER", "THEIL_SEN", "ROLLING_OLS", "KALMAN"] as const,
@@ -529,7 +527,11 @@ builder.subscriptionFields((t) => ({
   }),
 }));
 
-/** Live pair points: history from the store, then every bar update of either leg. */
+/**
+ * Live pair points of the computation shared by every subscription asking the same
+ * (`shared_pair_streams.ts`): the newest point at most once per `minIntervalMs`, and every closed
+ * bucket's final point as soon as it closes.
+ */
 function pairPoints(
   context: ApiContext,
   request: PairRequest,
@@ -537,79 +539,43 @@ function pairPoints(
   minIntervalMs: number,
 ): AsyncIterable<PairPoint> {
   return new Repeater<PairPoint>(async (push, stop) => {
-    const { zWindow = 60, corrWindow = 60, hedgeWindow = 100 } = request.options;
-    const keep = Math.max(lookback, hedgeWindow + zWindow, corrWindow + 1) + 64;
-    const updates = {
-      base: context.pubsub.subscribe(
-        "bars",
-        barTopicKey(request.base.venue, request.base.symbol, request.timeframe),
-      ),
-      quote: context.pubsub.subscribe(
-        "bars",
-        barTopicKey(request.quote.venue, request.quote.symbol, request.timeframe),
-      ),
+    let lastSent = 0;
+    let lastPushed: PairPoint | null = null;
+    let pending: PairPoint | null = null;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const send = (point: PairPoint) => {
+      lastSent = Date.now();
+      pending = null;
+      lastPushed = point;
+      push(point);
     };
-    const history = await Promise.all(
-      [request.base, request.quote].map((leg) =>
-        context.store.closes({ ...leg, timeframe: request.timeframe, limit: keep })
-      ),
-    );
-    let stream;
+    const follower: PairStreamFollower = {
+      point(point) {
+        const wait = lastSent + minIntervalMs - Date.now();
+        if (wait <= 0) return send(point);
+        pending = point;
+        timer ??= setTimeout(() => {
+          timer = null;
+          if (pending) send(pending);
+        }, wait);
+      },
+      closed(point) {
+        lastPushed = point;
+        push(point);
+      },
+    };
+    let following;
     try {
-      stream = createPairStream({
-        ...request.options,
-        lookback,
-        history: {
-          base: { symbol: request.base.symbol, bars: history[0] },
-          quote: { symbol: request.quote.symbol, bars: history[1] },
-        },
-      });
+      following = await followPairStream(context, request, lookback, follower);
     } catch (error) {
       stop(asUserError(error));
       return;
     }
-    let lastSent = 0;
-    let pending: PairPoint | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let lastClosedTime = stream.lastClosed()?.timeUs ?? -Infinity;
-    const send = (point: PairPoint) => {
-      lastSent = Date.now();
-      pending = null;
-      push(point);
-    };
-    const offer = (point: PairPoint | null) => {
-      if (point === null) return;
-      const wait = lastSent + minIntervalMs - Date.now();
-      if (wait <= 0) return send(point);
-      pending = point;
-      timer ??= setTimeout(() => {
-        timer = null;
-        if (pending) send(pending);
-      }, wait);
-    };
-    const initial = stream.latest();
-    if (initial) send(initial);
-    const consume = async (leg: "base" | "quote", source: AsyncIterable<BarUpdate>) => {
-      for await (const update of source) {
-        let point: PairPoint | null;
-        try {
-          point = stream.update(leg, { timeUs: update.bar.timeUs, close: update.bar.close });
-        } catch {
-          // A bar older than the kept history (a late correction): the stream cannot place it.
-          continue;
-        }
-        const closed = stream.lastClosed();
-        if (closed && closed.timeUs > lastClosedTime) {
-          lastClosedTime = closed.timeUs;
-          if (closed !== point) push(closed);
-        }
-        offer(point);
-      }
-    };
-    const done = Promise.all([consume("base", updates.base), consume("quote", updates.quote)]);
+    // The newest point at once, unless the updates that came with the history sent it already.
+    const initial = following.stream.latest();
+    if (initial && initial !== lastPushed && pending === null) send(initial);
     await stop;
     if (timer) clearTimeout(timer);
-    await Promise.all([updates.base.return?.(), updates.quote.return?.()]);
-    await done;
+    following.leave();
   });
 }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createApp } from "../../app.ts";
 import { importFile } from "../../ingest/import_file.ts";
 import { graphqlRequest, settle, subscribe } from "../../testing/graphql_client.ts";
+import { parseExposition, sampleValue } from "../../metrics/exposition_parser.ts";
 import type { Trade } from "../../domain.ts";
 
 const KLINES = "../shared/data/spot-klines-1m-2018-06-18";
@@ -210,7 +211,8 @@ Deno.test("pairScan ranks every pair by Engle-Granger p-value", async () => {
   }
 });
 
-Deno.test("pairStream sends the newest point as trades arrive, and the closed bucket's final point", async () => {
+/** A served app with 300 seconds of 1s bars of AAA and BBB; live trades follow at `liveStart`. */
+async function startWithPairHistory() {
   const app = await createApp({ databaseUrl: "memory://", defaultVenue: "sim", log: () => {} });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
@@ -238,6 +240,20 @@ Deno.test("pairStream sends the newest point as trades arrive, and the closed bu
   }
   app.queue.push(history);
   await app.queue.flush();
+  return {
+    app,
+    baseUrl,
+    trade,
+    liveStart: start + 300e6,
+    stop: async () => {
+      await app.close();
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test("pairStream sends the newest point as trades arrive, and the closed bucket's final point", async () => {
+  const { app, baseUrl, trade, liveStart, stop } = await startWithPairHistory();
   const input = `{ base: "AAA", quote: "BBB", timeframe: S1, zWindow: 20, corrWindow: 20 }`;
   const live = subscribe<{ pairStream: { time: string; zscore: number | null } }>(
     baseUrl,
@@ -246,7 +262,6 @@ Deno.test("pairStream sends the newest point as trades arrive, and the closed bu
   try {
     await live.waitFor((events) => events.length >= 1);
     await settle(200);
-    const liveStart = start + 300e6;
     app.queue.push([trade("BBB", liveStart, 3031), trade("AAA", liveStart, 6070)]);
     await live.waitFor((events) =>
       events.some((e) => Date.parse(e.pairStream.time) * 1000 === liveStart)
@@ -275,7 +290,71 @@ Deno.test("pairStream sends the newest point as trades arrive, and the closed bu
     close(final.zscore!, last.zscore, "live z-score of the closed bucket", 1e-9);
   } finally {
     await live.close();
-    await app.close();
-    await server.shutdown();
+    await stop();
   }
 });
+
+Deno.test("pairStream subscriptions asking the same share one computation, get the same points, and the last to leave stops it", async () => {
+  const { app, baseUrl, trade, liveStart, stop } = await startWithPairHistory();
+  const running = async () =>
+    sampleValue(
+      parseExposition(await (await fetch(`${baseUrl}/metrics`)).text()),
+      "pairs_pair_streams",
+    );
+  const stream = (method: string, lookback = 200) =>
+    subscribe<{ pairStream: { time: string; hedgeRatio: number; zscore: number | null } }>(
+      baseUrl,
+      `subscription { pairStream(input: { base: "AAA", quote: "BBB", timeframe: S1, method: ${method},
+         zWindow: 20, corrWindow: 20 }, lookback: ${lookback}, maxPerSecond: 50) { time hedgeRatio zscore } }`,
+    );
+  const first = stream("THEIL_SEN");
+  const second = stream("THEIL_SEN");
+  const other = stream("OLS");
+  try {
+    for (const live of [first, second, other]) await live.waitFor((events) => events.length >= 1);
+    assert.equal(await running(), 2, "two Theil-Sen subscriptions and one OLS: two computations");
+    await settle(200);
+    app.queue.push([trade("BBB", liveStart, 3031), trade("AAA", liveStart, 6070)]);
+    app.queue.push([trade("BBB", liveStart + 1e6, 3032), trade("AAA", liveStart + 1e6, 6060)]);
+    type Event = { pairStream: { time: string; hedgeRatio: number; zscore: number | null } };
+    const closedAt = (events: Event[]) =>
+      events.filter((e) => Date.parse(e.pairStream.time) * 1000 === liveStart);
+    const reached = (events: Event[]) =>
+      events.some((e) => Date.parse(e.pairStream.time) * 1000 === liveStart + 1e6);
+    await first.waitFor(reached);
+    await second.waitFor(reached);
+    await other.waitFor(reached);
+    assert.deepEqual(closedAt(second.events).at(-1), closedAt(first.events).at(-1));
+    assert.notEqual(
+      closedAt(other.events).at(-1)!.pairStream.hedgeRatio,
+      closedAt(first.events).at(-1)!.pairStream.hedgeRatio,
+      "OLS and Theil-Sen fit different hedges",
+    );
+
+    await first.close();
+    await other.close();
+    await eventually(async () => (await running()) === 1, "the OLS computation to stop");
+    await second.close();
+    await eventually(async () => (await running()) === 0, "the Theil-Sen computation to stop");
+
+    // A start that fails (a lookback shorter than the z-window) fails every subscription asking
+    // it, and leaves nothing running.
+    const refused = [stream("OLS", 10), stream("OLS", 10)];
+    for (const live of refused) {
+      await assert.rejects(live.waitFor(() => false), /BAD_USER_INPUT|lookback/);
+      await live.close();
+    }
+    assert.equal(await running(), 0);
+  } finally {
+    await Promise.all([first.close(), second.close(), other.close()]);
+    await stop();
+  }
+});
+
+async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
