@@ -4,6 +4,7 @@
  * The numbers come from `server/analytics` (definitions in ANALYTICS.md); this file loads bars,
  * validates arguments and shapes the answers.
  */
+import { GraphQLError } from "graphql";
 import { Repeater } from "graphql-yoga";
 import {
   createIsoFormatter,
@@ -538,11 +539,26 @@ function pairPoints(
   lookback: number,
   minIntervalMs: number,
 ): AsyncIterable<PairPoint> {
-  return new Repeater<PairPoint>(async (push, stop) => {
+  return new Repeater<PairPoint>(async (pushToRepeater, stop) => {
     let lastSent = 0;
     let lastPushed: PairPoint | null = null;
     let pending: PairPoint | null = null;
     let timer: ReturnType<typeof setTimeout> | null = null;
+    // A subscriber that does not take its points (over the Repeater's 1,024 waiting) is ended;
+    // the others of its computation go on.
+    const push = (point: PairPoint) => {
+      try {
+        pushToRepeater(point);
+      } catch {
+        stop(
+          new GraphQLError(
+            "This pairStream fell too far behind its points and was ended: read faster, lower " +
+              "maxPerSecond, or subscribe again",
+            { extensions: { code: "SUBSCRIBER_TOO_SLOW" } },
+          ),
+        );
+      }
+    };
     const send = (point: PairPoint) => {
       lastSent = Date.now();
       pending = null;

@@ -99,9 +99,19 @@ function startComputation(
     const closed = stream!.lastClosed();
     if (closed && closed.timeUs > lastClosedTime) {
       lastClosedTime = closed.timeUs;
-      if (closed !== point) { for (const follower of [...followers]) follower.closed(closed); }
+      if (closed !== point) tell((follower) => follower.closed(closed));
     }
-    if (point !== null) { for (const follower of [...followers]) follower.point(point); }
+    if (point !== null) tell((follower) => follower.point(point));
+  };
+  /** Every follower hears of it; one that fails does not keep it from the others. */
+  const tell = (deliver: (follower: PairStreamFollower) => void) => {
+    for (const follower of [...followers]) {
+      try {
+        deliver(follower);
+      } catch (error) {
+        console.error("A pairStream subscriber failed to take a point:", error);
+      }
+    }
   };
   const onBar = (leg: PairLegName) => (update: BarUpdate) => {
     if (stopped) return;
