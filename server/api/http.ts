@@ -11,7 +11,6 @@
  * rejects every socket; the socket is wired to graphql-ws's `makeServer` here with the protocol the
  * client asked for.
  */
-import { runningPairStreams } from "./schema/shared_pair_streams.ts";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import {
@@ -45,6 +44,7 @@ import {
   type SocketDelivery,
   useSharedSubscriptionExecution,
 } from "./shared_subscriptions.ts";
+import { runningPairStreams } from "./schema/shared_pair_streams.ts";
 import type { MetricFamily } from "../metrics/prometheus.ts";
 
 export interface HttpOptions {
