@@ -13,12 +13,14 @@
 /**
  * Switches a live stream to pushing: `sink` receives every item not yet taken (queued ones first,
  * in order), synchronously as it is published, until the stream is ended with `return()`; `next()`
- * may no longer be called. A stream has it when its source has it.
+ * may no longer be called. A stream that fails after that (a computation that could not start)
+ * tells `fail`, once, and sends nothing more. Throws when the stream failed already. A stream has
+ * it when its source has it.
  */
 export const PUSH: unique symbol = Symbol("push");
 
 export interface Pushable<T> {
-  [PUSH](sink: (item: T) => void): void;
+  [PUSH](sink: (item: T) => void, fail: (error: unknown) => void): void;
 }
 
 export function isPushable<T>(value: unknown): value is Pushable<T> {
@@ -65,14 +67,14 @@ export function flattenBatches<T>(
     [Symbol.asyncIterator]: () => flattened,
   };
   if (isPushable<readonly T[]>(batches)) {
-    flattened[PUSH] = (sink) => {
+    flattened[PUSH] = (sink, fail) => {
       const each = (items: readonly T[], from: number) => {
         for (let i = from; i < items.length; i++) if (keep(items[i])) sink(items[i]);
       };
       const rest = batch;
       batch = [];
       each(rest, at);
-      batches[PUSH]((items) => each(items, 0));
+      batches[PUSH]((items) => each(items, 0), fail);
     };
   }
   return flattened;
@@ -104,11 +106,11 @@ export function withSnapshot<T>(
     [Symbol.asyncIterator]: () => stream,
   };
   if (isPushable<T>(updates)) {
-    stream[PUSH] = (sink) => {
+    stream[PUSH] = (sink, fail) => {
       const value = first;
       first = null;
       if (value !== null) sink(value);
-      updates[PUSH](sink);
+      updates[PUSH](sink, fail);
     };
   }
   return stream;

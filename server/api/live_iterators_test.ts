@@ -65,7 +65,7 @@ Deno.test("a pushed stream hands over what was waiting, then each item as it is 
   const stream = flattenBatches(pubsub.subscribe("trades", "*"), (t) => t.symbol === "BTCUSDT");
   pubsub.publish("trades", "*", [trade("BTCUSDT", 1), trade("ETHUSDT", 1)]);
   const pushed: number[] = [];
-  stream[PUSH]!((t) => pushed.push(t.tradeId));
+  stream[PUSH]!((t) => pushed.push(t.tradeId), (error) => assert.fail(String(error)));
   assert.deepEqual(pushed, [1], "the waiting batch, filtered");
   // Nothing waits inside a pushed stream, so the pending-events bound does not apply.
   pubsub.publish("trades", "*", [2, 3, 4, 5].map((id) => trade("BTCUSDT", id)));
@@ -79,7 +79,7 @@ Deno.test("a pushed stream with a snapshot hands the snapshot first", () => {
   const pubsub = createLivePubSub();
   const stream = withSnapshot({ replicaId: "snapshot" }, pubsub.subscribe("alertRules"));
   const pushed: string[] = [];
-  stream[PUSH]!((rules) => pushed.push(rules.replicaId));
+  stream[PUSH]!((rules) => pushed.push(rules.replicaId), (error) => assert.fail(String(error)));
   pubsub.publish("alertRules", { replicaId: "a" });
   assert.deepEqual(pushed, ["snapshot", "a"]);
 });

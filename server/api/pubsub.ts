@@ -41,12 +41,14 @@ type PayloadOf<T extends Topic> = LiveTopics[T] extends [infer P] ? P
 type KeyOf<T extends Topic> = LiveTopics[T] extends [string, unknown] ? [key: string] : [];
 
 export interface LivePubSub {
+  /** Events one subscriber may have waiting before it is ended as too slow. */
+  readonly maxPendingEvents: number;
   publish<T extends Topic>(topic: T, ...args: LiveTopics[T]): void;
   /** For subscribers that may fall behind (clients): a bounded queue, see above. */
   subscribe<T extends Topic>(
     topic: T,
     ...key: KeyOf<T>
-  ): AsyncIterableIterator<PayloadOf<T>> & Pushable<PayloadOf<T>>;
+  ): EventQueue<PayloadOf<T>>;
   /**
    * For the server's own followers: `handler` runs as each event is published, nothing is queued,
    * so a burst (a catch-up closing thousands of bars) can neither overflow nor fall behind.
@@ -95,6 +97,7 @@ export function createLivePubSub(options: LivePubSubOptions = {}): LivePubSub {
   }
 
   return {
+    maxPendingEvents: maxPending,
     publish(topic, ...args) {
       const [key, payload] = args.length === 2 ? args : [undefined, args[0]];
       bus.emit(topicName(topic, key), payload);
@@ -185,53 +188,103 @@ function subscription<T>(
   bus: Bus,
   name: string,
   maxPending: number,
-): AsyncIterableIterator<T> & Pushable<T> {
-  // A queue read from `head`, compacted now and then, so that taking an event is O(1).
+): EventQueue<T> {
+  const weigh = (payload: T) => Array.isArray(payload) ? payload.length : 1;
+  const queue = createEventQueue<T>(maxPending, weigh, () => bus.off(name, listener));
+  const listener = (event: unknown) => queue.offer(event as T);
+  bus.on(name, listener);
+  return queue;
+}
+
+/** A subscriber's own queue of live events: read as an async iterator, or pushed (`PUSH`). */
+export interface EventQueue<T> extends AsyncIterableIterator<T>, Pushable<T> {
+  /**
+   * Hands `item` to the reader waiting (or, once pushed, to the sink), or queues it. Past
+   * `maxPending` waiting, the queue is released and the reader's next read fails with
+   * `SubscriberTooSlowError`.
+   */
+  offer(item: T): void;
+  /** Ends the stream with `error` once the items already queued are read. */
+  fail(error: unknown): void;
+  /** True once the reader ended the stream, or it failed. */
+  ended(): boolean;
+}
+
+/**
+ * A bounded queue of live events: `weigh` counts what an item stands for (a batch of trades, each
+ * trade). `onEnd` runs once, when the reader ends the stream or it fails.
+ */
+export function createEventQueue<T>(
+  maxPending: number,
+  weigh: (item: T) => number,
+  onEnd: () => void,
+): EventQueue<T> {
+  // Read from `head`, compacted now and then, so that taking an item is O(1).
   let queue: T[] = [];
   let head = 0;
   let pendingEvents = 0;
-  let waiting: ((result: IteratorResult<T>) => void) | null = null;
-  let failure: SubscriberTooSlowError | null = null;
+  let waiting: {
+    resolve: (result: IteratorResult<T>) => void;
+    reject: (error: unknown) => void;
+  } | null = null;
+  let pushed: { sink: (item: T) => void; fail: (error: unknown) => void } | null = null;
+  /** Given to the reader once what is queued has been read. */
+  let failure: unknown = null;
   let ended = false;
-  let sink: ((payload: T) => void) | null = null;
 
-  const weigh = (payload: T) => Array.isArray(payload) ? payload.length : 1;
-  const listener = (event: unknown) => {
-    const payload = event as T;
-    if (sink) return sink(payload);
-    if (waiting) {
-      const resolve = waiting;
-      waiting = null;
-      resolve({ value: payload, done: false });
-      return;
-    }
-    const weight = weigh(payload);
-    if (pendingEvents + weight > maxPending) {
-      failure = new SubscriberTooSlowError(maxPending);
-      queue = [];
-      head = 0;
-      pendingEvents = 0;
-      bus.off(name, listener);
-      return;
-    }
-    queue.push(payload);
-    pendingEvents += weight;
+  const release = () => {
+    queue = [];
+    head = 0;
+    pendingEvents = 0;
   };
-  bus.on(name, listener);
-
-  const finish = (): Promise<IteratorResult<T>> => {
-    if (!ended) {
-      ended = true;
-      bus.off(name, listener);
-      queue = [];
-      head = 0;
-      waiting?.({ value: undefined, done: true });
-      waiting = null;
-    }
-    return Promise.resolve({ value: undefined, done: true });
+  const stop = () => {
+    if (ended) return;
+    ended = true;
+    release();
+    onEnd();
   };
 
-  return {
+  /** The reader ends the stream. */
+  const end = () => {
+    stop();
+    waiting?.resolve({ value: undefined, done: true });
+    waiting = null;
+  };
+
+  const stream: EventQueue<T> = {
+    offer(item) {
+      if (ended || failure !== null) return;
+      if (pushed) return pushed.sink(item);
+      if (waiting) {
+        const { resolve } = waiting;
+        waiting = null;
+        resolve({ value: item, done: false });
+        return;
+      }
+      const weight = weigh(item);
+      if (pendingEvents + weight > maxPending) {
+        stop();
+        failure = new SubscriberTooSlowError(maxPending);
+        return;
+      }
+      queue.push(item);
+      pendingEvents += weight;
+    },
+    fail(error) {
+      if (ended || failure !== null) return;
+      if (pushed) {
+        stop();
+        return pushed.fail(error);
+      }
+      if (waiting) {
+        const { reject } = waiting;
+        waiting = null;
+        stop();
+        return reject(error);
+      }
+      failure = error;
+    },
+    ended: () => ended || failure !== null,
     next() {
       if (head < queue.length) {
         const value = queue[head++];
@@ -245,33 +298,40 @@ function subscription<T>(
         pendingEvents -= weigh(value);
         return Promise.resolve({ value, done: false });
       }
-      if (failure) {
+      if (failure !== null) {
         const error = failure;
         failure = null;
-        ended = true;
+        stop();
         return Promise.reject(error);
       }
       if (ended) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => (waiting = resolve));
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
     },
-    return: finish,
+    return() {
+      end();
+      return Promise.resolve({ value: undefined, done: true });
+    },
     throw(error) {
-      finish();
+      end();
       return Promise.reject(error);
     },
     [Symbol.asyncIterator]() {
-      return this;
+      return stream;
     },
-    [PUSH](to) {
-      if (failure) throw failure;
+    [PUSH](sink, fail) {
       const taken = queue.slice(head);
-      queue = [];
-      head = 0;
-      pendingEvents = 0;
-      sink = to;
-      for (const payload of taken) if (!ended) to(payload);
+      const error = failure;
+      release();
+      if (error !== null) {
+        failure = null;
+        stop();
+        throw error;
+      }
+      pushed = { sink, fail };
+      for (const item of taken) if (!ended) sink(item);
     },
   };
+  return stream;
 }
 
 export function barTopicKey(venue: string, symbol: string, timeframe: string): string {

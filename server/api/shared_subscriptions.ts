@@ -197,7 +197,7 @@ function pushToSocket<T>(
       if (!started) {
         started = true;
         try {
-          source[PUSH](sink);
+          source[PUSH](sink, end);
         } catch (error) {
           end(error);
         }

@@ -10,6 +10,7 @@ import { btcTrades } from "../testing/trade_batches.ts";
 import type { AppOptions } from "../app.ts";
 import { serveApp, type ServedApp } from "../testing/served_app.ts";
 import { graphqlRequest } from "../testing/graphql_client.ts";
+import { readEvents } from "../testing/event_stream.ts";
 
 const KEY = "binance-futures:BTCUSDT";
 const TRADES = 'subscription { trades(symbols: ["BTCUSDT"]) { tradeId price } }';
@@ -119,25 +120,6 @@ Deno.test({
     }
   },
 });
-
-/** The events of a `text/event-stream` body: `event:` and `data:` of each. */
-async function* readEvents(
-  body: ReadableStream<Uint8Array<ArrayBuffer>>,
-): AsyncGenerator<{ event: string; data: string }> {
-  let text = "";
-  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
-    text += chunk;
-    let end;
-    while ((end = text.indexOf("\n\n")) >= 0) {
-      const block = text.slice(0, end);
-      text = text.slice(end + 2);
-      const field = (name: string) =>
-        block.split("\n").filter((line) => line.startsWith(`${name}:`))
-          .map((line) => line.slice(name.length + 1).trimStart()).join("\n");
-      if (block.trim() !== "") yield { event: field("event"), data: field("data") };
-    }
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,8 +4,6 @@
  * The numbers come from `server/analytics` (definitions in ANALYTICS.md); this file loads bars,
  * validates arguments and shapes the answers.
  */
-import { GraphQLError } from "graphql";
-import { Repeater } from "graphql-yoga";
 import {
   createIsoFormatter,
   isoFromMicros,
@@ -30,6 +28,7 @@ import type { ApiContext } from "../context.ts";
 import { parseRange, parseSymbol } from "../arguments.ts";
 import { asUserError, badUserInput } from "../errors.ts";
 import { throwIfTimedOut } from "../query_timeout.ts";
+import { createEventQueue } from "../pubsub.ts";
 import { knownInstrument, TimeframeEnum } from "./market.ts";
 import { followPairStream, type PairStreamFollower } from "./shared_pair_streams.ts";
 
@@ -539,59 +538,49 @@ function pairPoints(
   lookback: number,
   minIntervalMs: number,
 ): AsyncIterable<PairPoint> {
-  return new Repeater<PairPoint>(async (pushToRepeater, stop) => {
-    let lastSent = 0;
-    let lastPushed: PairPoint | null = null;
-    let pending: PairPoint | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    // A subscriber that does not take its points (over the Repeater's 1,024 waiting) is ended;
-    // the others of its computation go on.
-    const push = (point: PairPoint) => {
-      try {
-        pushToRepeater(point);
-      } catch {
-        stop(
-          new GraphQLError(
-            "This pairStream fell too far behind its points and was ended: read faster, lower " +
-              "maxPerSecond, or subscribe again",
-            { extensions: { code: "SUBSCRIBER_TOO_SLOW" } },
-          ),
-        );
-      }
-    };
-    const send = (point: PairPoint) => {
-      lastSent = Date.now();
-      pending = null;
-      lastPushed = point;
-      push(point);
-    };
-    const follower: PairStreamFollower = {
-      point(point) {
-        const wait = lastSent + minIntervalMs - Date.now();
-        if (wait <= 0) return send(point);
-        pending = point;
-        timer ??= setTimeout(() => {
-          timer = null;
-          if (pending) send(pending);
-        }, wait);
-      },
-      closed(point) {
-        lastPushed = point;
-        push(point);
-      },
-    };
-    let following;
-    try {
-      following = await followPairStream(context, request, lookback, follower);
-    } catch (error) {
-      stop(asUserError(error));
-      return;
-    }
-    // The newest point at once, unless the updates that came with the history sent it already.
-    const initial = following.stream.latest();
-    if (initial && initial !== lastPushed && pending === null) send(initial);
-    await stop;
+  let following: Awaited<ReturnType<typeof followPairStream>> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  // Closed points wait here for a reader that is behind (a burst of closes after a catch-up, a
+  // slow client over HTTP); past MAX_PENDING_EVENTS the subscription is ended as too slow, and the
+  // others of its computation go on.
+  const points = createEventQueue<PairPoint>(context.pubsub.maxPendingEvents, () => 1, () => {
     if (timer) clearTimeout(timer);
-    following.leave();
+    following?.leave();
   });
+  let lastSent = 0;
+  let lastOffered: PairPoint | null = null;
+  let pending: PairPoint | null = null;
+  const send = (point: PairPoint) => {
+    lastSent = Date.now();
+    pending = null;
+    lastOffered = point;
+    points.offer(point);
+  };
+  const follower: PairStreamFollower = {
+    point(point) {
+      if (points.ended()) return;
+      const wait = lastSent + minIntervalMs - Date.now();
+      if (wait <= 0) return send(point);
+      pending = point;
+      timer ??= setTimeout(() => {
+        timer = null;
+        if (pending) send(pending);
+      }, wait);
+    },
+    closed(point) {
+      lastOffered = point;
+      points.offer(point);
+    },
+  };
+  followPairStream(context, request, lookback, follower).then(
+    (started) => {
+      following = started;
+      if (points.ended()) return started.leave();
+      // The newest point at once, unless the updates that came with the history sent it already.
+      const initial = started.stream.latest();
+      if (initial && initial !== lastOffered && pending === null) send(initial);
+    },
+    (error) => points.fail(asUserError(error)),
+  );
+  return points;
 }

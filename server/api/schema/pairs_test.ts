@@ -8,6 +8,7 @@ import { createApp } from "../../app.ts";
 import { importFile } from "../../ingest/import_file.ts";
 import { graphqlRequest, settle, subscribe } from "../../testing/graphql_client.ts";
 import { parseExposition, sampleValue } from "../../metrics/exposition_parser.ts";
+import { readEvents } from "../../testing/event_stream.ts";
 import type { Trade } from "../../domain.ts";
 
 const KLINES = "../shared/data/spot-klines-1m-2018-06-18";
@@ -212,15 +213,26 @@ Deno.test("pairScan ranks every pair by Engle-Granger p-value", async () => {
 });
 
 /** A served app with 300 seconds of 1s bars of AAA and BBB; live trades follow at `liveStart`. */
-async function startWithPairHistory() {
-  const app = await createApp({ databaseUrl: "memory://", defaultVenue: "sim", log: () => {} });
+/**
+ * 300 one-second buckets of history ending `secondsAgo - 300` seconds ago; `liveStart` is the
+ * bucket after them.
+ */
+async function startWithPairHistory(
+  { secondsAgo = 400, maxPendingEvents }: { secondsAgo?: number; maxPendingEvents?: number } = {},
+) {
+  const app = await createApp({
+    databaseUrl: "memory://",
+    defaultVenue: "sim",
+    log: () => {},
+    api: maxPendingEvents === undefined ? undefined : { maxPendingEvents },
+  });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
     app.http.handle,
   );
   const baseUrl = `http://127.0.0.1:${server.addr.port}`;
   // A history of 1s bars, then live trades a few seconds later.
-  const start = (Math.floor(Date.now() / 1000) - 400) * 1_000_000;
+  const start = (Math.floor(Date.now() / 1000) - secondsAgo) * 1_000_000;
   let id = 0;
   const trade = (symbol: string, timeUs: number, price: number): Trade => ({
     venue: "sim",
@@ -347,6 +359,97 @@ Deno.test("pairStream subscriptions asking the same share one computation, get t
     assert.equal(await running(), 0);
   } finally {
     await Promise.all([first.close(), second.close(), other.close()]);
+    await stop();
+  }
+});
+
+/** Trades of both legs in `seconds` consecutive buckets from `fromUs`, as one batch. */
+function catchUp(
+  trade: (symbol: string, timeUs: number, price: number) => Trade,
+  fromUs: number,
+  seconds: number,
+): Trade[] {
+  const batch: Trade[] = [];
+  for (let s = 0; s < seconds; s++) {
+    const x = 3030 + 20 * Math.sin(s / 11);
+    batch.push(trade("BBB", fromUs + s * 1e6, x));
+    batch.push(trade("AAA", fromUs + s * 1e6, 2 * x + 5 * Math.cos(s / 5)));
+  }
+  return batch;
+}
+
+const PAIR_STREAM = `subscription { pairStream(input: { base: "AAA", quote: "BBB", timeframe: S1,
+  zWindow: 20, corrWindow: 20 }, lookback: 200, maxPerSecond: 50) { time zscore } }`;
+
+Deno.test("a catch-up that closes 1,500 buckets at once reaches a socket's pairStream whole, in order", async () => {
+  const { app, baseUrl, trade, liveStart, stop } = await startWithPairHistory({
+    secondsAgo: 2_000,
+  });
+  const live = subscribe<{ pairStream: { time: string; zscore: number | null } }>(
+    baseUrl,
+    PAIR_STREAM,
+  );
+  try {
+    await live.waitFor((events) => events.length >= 1);
+    await settle(200);
+    // One write, one publishing: 1,501 buckets of both legs (the last one stays open).
+    app.queue.push(catchUp(trade, liveStart, 1_501));
+    const lastClosed = new Date((liveStart + 1_499e6) / 1000).toISOString();
+    await live.waitFor((events) => events.some((e) => e.pairStream.time === lastClosed), 20_000);
+    const times = live.events.map((e) => Date.parse(e.pairStream.time) * 1000)
+      .filter((t) => t >= liveStart);
+    const closed = [...new Set(times)].filter((t) => t < liveStart + 1_500e6);
+    assert.equal(closed.length, 1_500, "every closed bucket's point");
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), "in bucket order");
+    assert.deepEqual(live.errors, []);
+  } finally {
+    await live.close();
+    await stop();
+  }
+});
+
+Deno.test("a pairStream over HTTP that falls more than MAX_PENDING_EVENTS points behind is ended; a socket's of the same computation goes on", async () => {
+  const { app, baseUrl, trade, liveStart, stop } = await startWithPairHistory({
+    secondsAgo: 1_000,
+    maxPendingEvents: 100,
+  });
+  const socket = subscribe<{ pairStream: { time: string } }>(baseUrl, PAIR_STREAM);
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ query: PAIR_STREAM }),
+  });
+  try {
+    assert.match(response.headers.get("content-type") ?? "", /text\/event-stream/);
+    const events = readEvents(response.body!);
+    assert.equal((await events.next()).value?.event, "next", "the newest point first");
+    await socket.waitFor((events) => events.length >= 1);
+    await settle(200);
+    // 300 closes in one publishing: more than 100 wait for the HTTP reader at once.
+    app.queue.push(catchUp(trade, liveStart, 301));
+    let failure: { message: string; extensions?: { code?: string } } | null = null;
+    let delivered = 0;
+    for await (const event of events) {
+      if (event.event !== "next") break;
+      const payload = JSON.parse(event.data);
+      if (payload.errors) failure = payload.errors[0];
+      else delivered++;
+    }
+    assert.equal(failure?.extensions?.code, "SUBSCRIBER_TOO_SLOW");
+    assert.match(failure!.message, /more than 100 events behind/);
+    assert.ok(delivered < 300, "the backlog was released, not delivered late");
+
+    const lastClosed = new Date((liveStart + 299e6) / 1000).toISOString();
+    await socket.waitFor((events) => events.some((e) => e.pairStream.time === lastClosed));
+    const closed = new Set(
+      socket.events.map((e) => Date.parse(e.pairStream.time) * 1000)
+        .filter((t) => t >= liveStart && t < liveStart + 300e6),
+    );
+    assert.equal(closed.size, 300, "the socket got every closed bucket");
+    assert.deepEqual(socket.errors, []);
+  } finally {
+    await response.body?.cancel().catch(() => {});
+    await socket.close();
     await stop();
   }
 });
