@@ -12,6 +12,7 @@ import type { Feed, LastStoredTrade, TradeSink } from "./feed/feed.ts";
 import { type Database, openDatabase } from "./store/database.ts";
 import { loadMigrations, migrate, type MigrationReport } from "./store/migrations.ts";
 import { createTradeStore, type TradeStore } from "./store/trade_store.ts";
+import { type CommitRepair, createCommitRepair } from "./ingest/commit_repair.ts";
 import { createIngestQueue, type IngestQueue } from "./ingest/ingest_queue.ts";
 import { type BarUpdate, createLiveBars, type LiveBars } from "./bars/live_bars.ts";
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
@@ -39,6 +40,8 @@ import { createRedisEvents, type RedisEvents } from "./cluster/redis_events.ts";
 
 export interface AppOptions {
   databaseUrl: string | undefined;
+  /** PostgreSQL: live trade commits wait for the WAL flush (`INGEST_SYNCHRONOUS_COMMIT=1`). */
+  synchronousIngest?: boolean;
   /** The venue a bare symbol means. */
   defaultVenue: string;
   /** Builds the feed once the store is ready; null runs without one. Ignored with `ingest`. */
@@ -149,9 +152,34 @@ const HANDOVER_FLUSH_MS = 2_000;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const log = options.log ?? ((message: string) => console.error(message));
-  const db = await openDatabase(options.databaseUrl);
+  let repair: CommitRepair | null = null;
+  const db = await openDatabase(options.databaseUrl, {
+    synchronousIngest: options.synchronousIngest,
+    onIngestConnectionClose: () => repair?.connectionClosed(),
+  });
   const migration = await migrate(db.sql, await loadMigrations(MIGRATIONS_DIR));
   const store = createTradeStore(db.sql, { continuousAggregates: migration.timescale });
+  // Live trades go through their own connection (see `openPostgres`).
+  const ingestStore = db.ingestSql === db.sql
+    ? store
+    : createTradeStore(db.ingestSql, { continuousAggregates: migration.timescale });
+  if (db.ingestSql !== db.sql && !options.synchronousIngest) {
+    repair = createCommitRepair((trades) => ingestStore.insertTrades(trades), {
+      onRepaired: (restored, written) => {
+        if (restored.length === 0) return;
+        log(
+          `The database had lost ${restored.length} of the last ${written} trades stored; ` +
+            "stored again",
+        );
+        if (migration.timescale) widenStoredRangeOf(restored);
+      },
+      onError: (error, attempt) => {
+        if (attempt === 1 || attempt % 10 === 0) {
+          log(`Could not check the last trades stored (attempt ${attempt}), will retry: ${error}`);
+        }
+      },
+    });
+  }
   const retention = options.retention &&
     createTradeRetention(db.sql, { ...options.retention, timescale: migration.timescale });
   if (retention) await retention.apply();
@@ -326,7 +354,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
   const timedWrite = async (batch: Trade[]) => {
     const started = performance.now();
-    const stored = await store.insertTrades(batch);
+    const stored = await ingestStore.insertTrades(batch);
     writeSeconds.observe({}, (performance.now() - started) / 1000);
     return stored;
   };
@@ -337,21 +365,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     // the newest stored id, which a restart, resuming after the newest, would never backfill.
     concurrency: 1,
     onStored: (stored) => {
+      repair?.stored(stored);
       publishTrades(pubsub, stored);
       // Written here after the instrument moved to another replica (a handover): that replica
       // builds its bars and decides its alerts.
       const own = allLocal ? stored : stored.filter((t) => ownership.owns(t.venue, t.symbol));
       liveBars.add(own);
       alerts.observeTrades(own);
-      if (migration.timescale) {
-        let fromUs = Infinity;
-        let toUs = -Infinity;
-        for (const trade of stored) {
-          fromUs = Math.min(fromUs, trade.timeUs);
-          toUs = Math.max(toUs, trade.timeUs);
-        }
-        widenStoredRange(fromUs, toUs);
-      }
+      if (migration.timescale) widenStoredRangeOf(stored);
     },
     onWriteError: (error, attempt) => {
       if (attempt === 1 || attempt % 10 === 0) {
@@ -363,6 +384,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   // TimescaleDB: trades stored behind a materialized bucket (backfills) are folded in by refreshing
   // the range they touched, a few seconds later, instead of waiting for the policies.
   let storedRange: { fromUs: number; toUs: number } | null = null;
+  function widenStoredRangeOf(trades: Trade[]): void {
+    let fromUs = Infinity;
+    let toUs = -Infinity;
+    for (const trade of trades) {
+      fromUs = Math.min(fromUs, trade.timeUs);
+      toUs = Math.max(toUs, trade.timeUs);
+    }
+    widenStoredRange(fromUs, toUs);
+  }
   function widenStoredRange(fromUs: number, toUs: number): void {
     storedRange = storedRange === null ? { fromUs, toUs } : {
       fromUs: Math.min(storedRange.fromUs, fromUs),
@@ -550,6 +580,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     http.closeSockets();
     lateBars.stop();
     await redis?.close();
+    await repair?.close();
     await db.close();
     return { unwritten };
   }

@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   /** Undefined: the embedded database in `./data/pglite`. */
   databaseUrl: string | undefined;
+  /** PostgreSQL: live trade commits wait for the WAL flush too. */
+  synchronousIngest: boolean;
   feed: FeedKind;
   symbols: string[];
   /** Base URL (scheme, host, port) of the exchange WebSocket; undefined: the market's default. */
@@ -141,6 +143,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   return {
     port: integer("PORT", 8000, 0, 65535),
     databaseUrl: text("DATABASE_URL"),
+    synchronousIngest: flag("INGEST_SYNCHRONOUS_COMMIT", false),
     feed,
     symbols: [...new Set(symbols)],
     binanceWsUrl: text("BINANCE_WS_URL"),

@@ -61,6 +61,15 @@ Deno.test("production switches and CORS origins are read", () => {
   assert.equal(config.maxSocketsPerAddress, 8);
 });
 
+Deno.test("live trade writes skip the WAL flush wait unless INGEST_SYNCHRONOUS_COMMIT is on", () => {
+  assert.equal(readConfig({}).synchronousIngest, false);
+  assert.equal(readConfig({ INGEST_SYNCHRONOUS_COMMIT: "1" }).synchronousIngest, true);
+  assert.throws(
+    () => readConfig({ INGEST_SYNCHRONOUS_COMMIT: "always" }),
+    /INGEST_SYNCHRONOUS_COMMIT="always" must be 1 or 0/,
+  );
+});
+
 Deno.test("a bad value stops the start with a message naming the variable", () => {
   assert.throws(() => readConfig({ GRAPHQL_MAX_DEPTH: "deep" }), /GRAPHQL_MAX_DEPTH="deep"/);
   assert.throws(() => readConfig({ QUERY_TIMEOUT_MS: "0" }), /QUERY_TIMEOUT_MS="0" must be/);

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   }
   const app = await createApp({
     databaseUrl: config.databaseUrl,
+    synchronousIngest: config.synchronousIngest,
     defaultVenue: venue,
     maxPointsPerResponse: config.maxPointsPerResponse,
     access: { token: config.apiToken, reads: config.apiTokenReads },

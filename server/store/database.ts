@@ -1,5 +1,5 @@
 /**
- * Opens the database named by `DATABASE_URL` and returns one postgres.js client for it.
+ * Opens the database named by `DATABASE_URL` and returns a postgres.js client for it.
  *
  * - unset: the embedded PGlite database kept in `./data/pglite`;
  * - `memory://`: a throw-away embedded database;
@@ -18,6 +18,11 @@ export type DatabaseKind = "pglite" | "postgres";
 
 export interface Database {
   readonly sql: postgres.Sql;
+  /**
+   * Where live trades are written. PostgreSQL: a connection of its own whose commits do not wait
+   * for the WAL to reach the disk (unless `synchronousIngest`), see `openPostgres`. Embedded: `sql`.
+   */
+  readonly ingestSql: postgres.Sql;
   readonly kind: DatabaseKind;
   /** Where the data lives, safe to show (no password). */
   readonly location: string;
@@ -31,6 +36,13 @@ export interface OpenDatabaseOptions {
   defaultDataDir?: string;
   /** Per-statement timeout for PostgreSQL, milliseconds. Default 30,000. */
   statementTimeoutMs?: number;
+  /** PostgreSQL: live trade writes wait for the WAL flush like every other commit. Default false. */
+  synchronousIngest?: boolean;
+  /**
+   * PostgreSQL without `synchronousIngest`: called when the live trade connection closes (the
+   * database restarted or crashed, the network failed), when its newest commits may be lost.
+   */
+  onIngestConnectionClose?: () => void;
 }
 
 /** Parses `DATABASE_URL` into what to open, without opening anything. */
@@ -65,19 +77,46 @@ function quietNotices() {
   // Notices such as "relation already exists, skipping" are expected during migrations.
 }
 
+/**
+ * PostgreSQL, with a second client of one connection for live trade writes. Its commits do not
+ * wait for the WAL flush (`synchronous_commit = off`): on this kind of disk a flush now and then
+ * takes 50-300 ms, and every live subscriber waits for the write of its trades. A crash of the
+ * database (not of this server) can then lose the last trades committed, at most three
+ * `wal_writer_delay`s (0.6 s by default), always the newest: `onIngestConnectionClose` tells the
+ * caller, which writes them again (`app.ts`); a restart of this server resumes after the newest
+ * stored trade and backfills from the exchange. Nothing else (imports, alerts, gaps) is written
+ * there. The connection is named `pairs-ingest` in `pg_stat_activity`.
+ */
 function openPostgres(url: string, options: OpenDatabaseOptions): Database {
+  const connection = { statement_timeout: options.statementTimeoutMs ?? 30_000 };
   const sql = postgres(url, {
     max: options.maxConnections ?? 10,
     onnotice: quietNotices,
     connect_timeout: 10,
-    connection: { statement_timeout: options.statementTimeoutMs ?? 30_000 },
+    connection,
+  });
+  const ingestSql = postgres(url, {
+    max: 1,
+    onnotice: quietNotices,
+    connect_timeout: 10,
+    connection: {
+      ...connection,
+      application_name: "pairs-ingest",
+      ...(options.synchronousIngest ? {} : { synchronous_commit: "off" }),
+    },
+    onclose: () => {
+      if (!options.synchronousIngest) options.onIngestConnectionClose?.();
+    },
   });
   const parsed = new URL(url);
   return {
     sql,
+    ingestSql,
     kind: "postgres",
     location: `postgres://${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
-    close: () => sql.end({ timeout: 5 }),
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), ingestSql.end({ timeout: 5 })]);
+    },
   };
 }
 
@@ -97,6 +136,7 @@ async function openEmbedded(dataDir: string | null): Promise<Database> {
   });
   return {
     sql,
+    ingestSql: sql,
     kind: "pglite",
     location: dataDir === null ? "memory://" : `pglite:${dataDir}`,
     close: async () => {
