@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { Trade } from "../domain.ts";
-import { createLivePubSub, SubscriberTooSlowError } from "./pubsub.ts";
+import { createEventQueue, createLivePubSub, SubscriberTooSlowError } from "./pubsub.ts";
+import { PUSH } from "./live_iterators.ts";
 import { btcTrades } from "../testing/trade_batches.ts";
 
 Deno.test("a subscriber receives the events of its topic and key, in order", async () => {
@@ -70,6 +71,35 @@ Deno.test("return() ends a subscription, also one waiting for an event", async (
     closed: false,
   });
   assert.deepEqual(await live.next(), { value: undefined, done: true });
+});
+
+Deno.test("an event queue that fails is read to its end, then fails; pushed, it tells its failure once", async () => {
+  const pulled = createEventQueue<number>(10, () => 1, () => {});
+  pulled.offer(1);
+  pulled.fail(new Error("could not start"));
+  pulled.offer(2);
+  assert.deepEqual(await pulled.next(), { value: 1, done: false });
+  await assert.rejects(pulled.next(), /could not start/);
+  assert.equal(pulled.ended(), true);
+
+  let ended = 0;
+  const pushed = createEventQueue<number>(10, () => 1, () => ended++);
+  pushed.offer(1);
+  const sent: number[] = [];
+  const failures: unknown[] = [];
+  pushed[PUSH]((n) => sent.push(n), (error) => failures.push(error));
+  pushed.offer(2);
+  pushed.fail(new Error("lost"));
+  pushed.fail(new Error("again"));
+  pushed.offer(3);
+  assert.deepEqual(sent, [1, 2], "what waited, then what came; nothing after the failure");
+  assert.deepEqual(failures.map(String), ["Error: lost"]);
+  assert.equal(ended, 1);
+
+  // Failed before it was pushed: pushing it throws the failure.
+  const early = createEventQueue<number>(10, () => 1, () => {});
+  early.fail(new Error("refused"));
+  assert.throws(() => early[PUSH](() => {}, () => {}), /refused/);
 });
 
 Deno.test("listen() runs the handler for each event as it is published, however many", () => {

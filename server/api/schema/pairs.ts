@@ -540,9 +540,9 @@ function pairPoints(
 ): AsyncIterable<PairPoint> {
   let following: Awaited<ReturnType<typeof followPairStream>> | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
-  // Closed points wait here for a reader that is behind (a burst of closes after a catch-up, a
-  // slow client over HTTP); past MAX_PENDING_EVENTS the subscription is ended as too slow, and the
-  // others of its computation go on.
+  // A socket is sent each point as it comes (the queue is pushed), so a catch-up closing
+  // thousands of buckets at once arrives whole. Over HTTP the points wait here for the reader;
+  // past MAX_PENDING_EVENTS it is ended as too slow, and the others of its computation go on.
   const points = createEventQueue<PairPoint>(context.pubsub.maxPendingEvents, () => 1, () => {
     if (timer) clearTimeout(timer);
     following?.leave();
