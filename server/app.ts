@@ -173,11 +173,6 @@ export async function createApp(options: AppOptions): Promise<App> {
         );
         if (migration.timescale) widenStoredRangeOf(restored);
       },
-      onError: (error, attempt) => {
-        if (attempt === 1 || attempt % 10 === 0) {
-          log(`Could not check the last trades stored (attempt ${attempt}), will retry: ${error}`);
-        }
-      },
     });
   }
   const retention = options.retention &&
@@ -354,6 +349,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   );
   const timedWrite = async (batch: Trade[]) => {
     const started = performance.now();
+    // What a crashed database may have lost goes first: nothing is stored above a hole.
+    await repair?.writeLost();
     const stored = await ingestStore.insertTrades(batch);
     writeSeconds.observe({}, (performance.now() - started) / 1000);
     return stored;
@@ -580,7 +577,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     http.closeSockets();
     lateBars.stop();
     await redis?.close();
-    await repair?.close();
     await db.close();
     return { unwritten };
   }
