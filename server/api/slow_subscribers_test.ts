@@ -10,7 +10,7 @@ import { btcTrades } from "../testing/trade_batches.ts";
 import type { AppOptions } from "../app.ts";
 import { serveApp, type ServedApp } from "../testing/served_app.ts";
 import { graphqlRequest } from "../testing/graphql_client.ts";
-import { readEvents } from "../testing/event_stream.ts";
+import { readEvents, readToEnd } from "../testing/event_stream.ts";
 
 const KEY = "binance-futures:BTCUSDT";
 const TRADES = 'subscription { trades(symbols: ["BTCUSDT"]) { tradeId price } }';
@@ -57,14 +57,7 @@ Deno.test({
       for (let batch = 0; batch < 50; batch++) {
         served.app.pubsub.publish("trades", KEY, btcTrades(10, 1_000 + batch * 10));
       }
-      let delivered = 0;
-      let failure: { message: string; extensions?: { code?: string } } | null = null;
-      for await (const event of events) {
-        if (event.event !== "next") break;
-        const payload = JSON.parse(event.data);
-        if (payload.errors) failure = payload.errors[0];
-        else delivered++;
-      }
+      const { delivered, failure } = await readToEnd(events);
       assert.equal(failure?.extensions?.code, "SUBSCRIBER_TOO_SLOW");
       assert.match(failure!.message, /more than 100 events behind/);
       assert.ok(delivered < 500, "the backlog was released, not delivered late");

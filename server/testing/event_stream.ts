@@ -20,3 +20,23 @@ export async function* readEvents(
     }
   }
 }
+
+/**
+ * Reads the `next` events of a subscription over HTTP until it ends: how many carried data, and the
+ * first GraphQL error one carried (a subscription ended by the server sends it last).
+ */
+export async function readToEnd(
+  events: AsyncIterable<{ event: string; data: string }>,
+): Promise<
+  { delivered: number; failure: { message: string; extensions?: { code?: string } } | null }
+> {
+  let delivered = 0;
+  let failure: { message: string; extensions?: { code?: string } } | null = null;
+  for await (const event of events) {
+    if (event.event !== "next") break;
+    const payload = JSON.parse(event.data);
+    if (payload.errors) failure ??= payload.errors[0];
+    else delivered++;
+  }
+  return { delivered, failure };
+}

@@ -8,7 +8,7 @@ import { createApp } from "../../app.ts";
 import { importFile } from "../../ingest/import_file.ts";
 import { graphqlRequest, settle, subscribe } from "../../testing/graphql_client.ts";
 import { parseExposition, sampleValue } from "../../metrics/exposition_parser.ts";
-import { readEvents } from "../../testing/event_stream.ts";
+import { readEvents, readToEnd } from "../../testing/event_stream.ts";
 import type { Trade } from "../../domain.ts";
 
 const KLINES = "../shared/data/spot-klines-1m-2018-06-18";
@@ -427,14 +427,7 @@ Deno.test("a pairStream over HTTP that falls more than MAX_PENDING_EVENTS points
     await settle(200);
     // 300 closes in one publishing: more than 100 wait for the HTTP reader at once.
     app.queue.push(catchUp(trade, liveStart, 301));
-    let failure: { message: string; extensions?: { code?: string } } | null = null;
-    let delivered = 0;
-    for await (const event of events) {
-      if (event.event !== "next") break;
-      const payload = JSON.parse(event.data);
-      if (payload.errors) failure = payload.errors[0];
-      else delivered++;
-    }
+    const { delivered, failure } = await readToEnd(events);
     assert.equal(failure?.extensions?.code, "SUBSCRIBER_TOO_SLOW");
     assert.match(failure!.message, /more than 100 events behind/);
     assert.ok(delivered < 300, "the backlog was released, not delivered late");
