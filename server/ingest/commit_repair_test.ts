@@ -10,19 +10,16 @@ import { createCommitRepair } from "./commit_repair.ts";
 import { withServerDatabase } from "../testing/databases.ts";
 import { serveApp } from "../testing/served_app.ts";
 import { graphqlRequest, settle, subscribe } from "../testing/graphql_client.ts";
+import { btcTrade } from "../testing/trade_batches.ts";
 
+/** Trade `tradeId` of BTCUSDT, `second` seconds into 2024-08-08 23:00 UTC. */
 function trade(tradeId: number, second: number, price: string, qty = "0.5"): Trade {
-  const timeUs = 1_723_158_000_000_000 + second * 1_000_000 + tradeId * 1_000;
-  return {
-    venue: "binance-futures",
-    symbol: "BTCUSDT",
+  return btcTrade(
     tradeId,
+    1_723_158_000_000_000 + second * 1_000_000 + tradeId * 1_000,
     price,
     qty,
-    timeUs,
-    receivedAtUs: timeUs,
-    buyerMaker: tradeId % 2 === 0,
-  };
+  );
 }
 
 Deno.test("after the ingest connection closes, the trades of the last window are written again before the next write, until the database takes them", async () => {

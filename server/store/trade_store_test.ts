@@ -3,20 +3,13 @@ import type { Trade } from "../domain.ts";
 import { databaseTest } from "../testing/databases.ts";
 import { referenceBars } from "../testing/reference_bars.ts";
 import { createTradeStore } from "./trade_store.ts";
+import { btcTrade } from "../testing/trade_batches.ts";
 
 const T0 = Date.UTC(2024, 7, 8, 23, 59, 58) * 1000;
 
 function trade(tradeId: number, offsetMs: number, price: string, qty: string): Trade {
-  return {
-    venue: "binance-futures",
-    symbol: "BTCUSDT",
-    tradeId,
-    price,
-    qty,
-    timeUs: T0 + offsetMs * 1000,
-    receivedAtUs: T0 + offsetMs * 1000 + 1300,
-    buyerMaker: tradeId % 2 === 0,
-  };
+  const timeUs = T0 + offsetMs * 1000;
+  return { ...btcTrade(tradeId, timeUs, price, qty), receivedAtUs: timeUs + 1300 };
 }
 
 // Ties in time (ids 1-3 share one millisecond), a bucket boundary at +2 s (a new minute), and
