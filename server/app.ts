@@ -14,6 +14,7 @@ import { loadMigrations, migrate, type MigrationReport } from "./store/migration
 import { createTradeStore, type TradeStore } from "./store/trade_store.ts";
 import { type CommitRepair, createCommitRepair } from "./ingest/commit_repair.ts";
 import { createIngestQueue, type IngestQueue } from "./ingest/ingest_queue.ts";
+import { createLiveEdge } from "./ingest/live_edge.ts";
 import { type BarUpdate, createLiveBars, type LiveBars } from "./bars/live_bars.ts";
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
 import { createHttpHandler, type HttpHandler, type HttpOptions } from "./api/http.ts";
@@ -115,6 +116,10 @@ export interface IngestOptions {
 export interface App {
   db: Database;
   store: TradeStore;
+  /**
+   * Where received trades go in, as feeds push them: published at once if beyond their
+   * instrument's live edge (`ingest/live_edge.ts`), and written to the database in batches.
+   */
   queue: IngestQueue;
   pubsub: LivePubSub;
   liveBars: LiveBars;
@@ -277,8 +282,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   const liveBars = createLiveBars({
     now: options.now,
     onBar: publishBar,
-    onLateBucket: (venue, symbol, timeframe, bucketUs) =>
-      lateBars.late({ venue, symbol, timeframe }, bucketUs),
+    // Live bars run ahead of the database: the stored bar is read once the late trade is written.
+    onLateBucket: (venue, symbol, timeframe, bucketUs) => {
+      queue.written().then(() => lateBars.late({ venue, symbol, timeframe }, bucketUs));
+    },
   });
   liveBars.seed(await latestBars(store));
   await alerts.start();
@@ -341,7 +348,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     await reloadRules();
   }
 
-  // Trades reach live subscribers once stored, so the write time is most of their delivery delay.
+  // Trades reach live subscribers before they are stored: this is how far the database lags them.
   const writeSeconds = createHistogram(
     "pairs_ingest_write_duration_seconds",
     "Time to write one batch of trades (and fold it into bars) in the database.",
@@ -355,7 +362,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     writeSeconds.observe({}, (performance.now() - started) / 1000);
     return stored;
   };
-  const queue = createIngestQueue(timedWrite, {
+  const writeQueue = createIngestQueue(timedWrite, {
     capacity: options.queueCapacity,
     // One write at a time. With two in flight on two connections, a crash (kill -9) could leave the
     // later batch committed and the earlier one not even received by the database: a hole below
@@ -363,11 +370,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     concurrency: 1,
     onStored: (stored) => {
       repair?.stored(stored);
-      publishTrades(pubsub, stored);
       // Written here after the instrument moved to another replica (a handover): that replica
       // builds its bars and decides its alerts.
-      const own = allLocal ? stored : stored.filter((t) => ownership.owns(t.venue, t.symbol));
-      liveBars.add(own);
+      const own = ownedHere(stored);
+      // Published by the previous owner of the instrument, which had not stored them yet: not in
+      // the stored bars this replica resumed from.
+      const resumed = own.filter((trade) => behindEdge.has(trade));
+      if (resumed.length > 0) liveBars.add(resumed);
+      // Alerts decide on stored trades, so that a restart after a crash does not decide twice.
       alerts.observeTrades(own);
       if (migration.timescale) widenStoredRangeOf(stored);
     },
@@ -377,6 +387,30 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
     },
   });
+
+  // What feeds push goes through the live edge: trades beyond it are published at once, with
+  // their live bars, and queued for writing; those behind it (published already) are only written.
+  const liveEdge = createLiveEdge();
+  const behindEdge = new WeakSet<Trade>();
+  const stopFollowingTrades = redis
+    ? pubsub.listen("trades", ALL_INSTRUMENTS, (trades) => liveEdge.saw(trades))
+    : () => {};
+  const queue: IngestQueue = {
+    ...writeQueue,
+    push(trades) {
+      const { fresh, behind } = liveEdge.split(trades);
+      for (const trade of behind) behindEdge.add(trade);
+      const room = writeQueue.push(trades);
+      if (fresh.length > 0) {
+        publishTrades(pubsub, fresh);
+        liveBars.add(ownedHere(fresh));
+      }
+      return room;
+    },
+  };
+  function ownedHere(trades: Trade[]): Trade[] {
+    return allLocal ? trades : trades.filter((t) => ownership.owns(t.venue, t.symbol));
+  }
 
   // TimescaleDB: trades stored behind a materialized bucket (backfills) are folded in by refreshing
   // the range they touched, a few seconds later, instead of waiting for the policies.
@@ -569,6 +603,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Written: the other replicas may take the instruments over now.
     await ownership.close();
     stopFollowingBars();
+    stopFollowingTrades();
     stopFollowingRules();
     globalThis.removeEventListener("unhandledrejection", absorbConnectionLoss);
     await reloadingRules;

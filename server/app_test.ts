@@ -162,6 +162,46 @@ Deno.test("graphql-ws subscribers receive stored trades and the forming then clo
   }
 });
 
+Deno.test("trades pushed again after those sent (a feed restarted from the newest stored one) are stored and sent once", async () => {
+  const { app, baseUrl, stop } = await startServer();
+  const trades = subscribe<{ trades: { tradeId: string } }>(
+    baseUrl,
+    `subscription { trades(symbols: ["BTCUSDT"]) { tradeId } }`,
+  );
+  const bars = subscribe<{ bars: { trades: number; closed: boolean } }>(
+    baseUrl,
+    `subscription { bars(symbol: "BTCUSDT", timeframe: S1) { trades closed } }`,
+  );
+  try {
+    await settle(300);
+    const batch = (fromId: number, toId: number) =>
+      Array.from(
+        { length: toId - fromId + 1 },
+        (_, i) => trade("BTCUSDT", fromId + i, (fromId + i) * 10, `${60_000 + fromId + i}`),
+      );
+    app.queue.push(batch(1, 5));
+    app.queue.push(batch(3, 8));
+    await app.queue.flush();
+    // The next second closes the bar of trades 1-8.
+    app.queue.push(batch(200, 200));
+    await trades.waitFor((events) => events.length === 9);
+    await bars.waitFor((events) => events.some((e) => e.bars.closed));
+    await settle(200);
+    assert.deepEqual(trades.events.map((e) => e.trades.tradeId), [
+      ..."12345678".split(""),
+      "200",
+    ]);
+    assert.equal(bars.events.find((e) => e.bars.closed)!.bars.trades, 8);
+    const [{ n }] = await app.db.sql<{ n: number }[]>`select count(*)::int as n from trades`;
+    assert.equal(n, 9);
+    assert.equal(app.queue.stats().duplicates, 3);
+  } finally {
+    await trades.close();
+    await bars.close();
+    await stop();
+  }
+});
+
 Deno.test("healthz reports the database, the ingest queue and subscriptions", async () => {
   const { baseUrl, stop } = await startServer();
   try {

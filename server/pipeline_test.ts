@@ -14,6 +14,7 @@ import { type DatabaseVariant, withServerDatabase } from "./testing/databases.ts
 import { RECORDED_FILES, recordedMessages, recordedTrades } from "./testing/recorded_trades.ts";
 import { referenceBars } from "./testing/reference_bars.ts";
 import { startTcpProxy } from "./testing/tcp_proxy.ts";
+import { settle, subscribe } from "./testing/graphql_client.ts";
 
 /** Registers `name [variant]` for the embedded database and each configured server. */
 function pipelineTest(
@@ -237,6 +238,65 @@ Deno.test({
         assert.equal((await live.app.health()).ok, true);
       } finally {
         await live.close();
+        await proxy.close();
+      }
+    }),
+});
+
+Deno.test({
+  name: "the database unreachable: subscribers are still sent each trade as it arrives, once" +
+    (Deno.env.get("TEST_DATABASE_URL") ? "" : " [skipped: TEST_DATABASE_URL not set]"),
+  ignore: !Deno.env.get("TEST_DATABASE_URL"),
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: () =>
+    withServerDatabase(Deno.env.get("TEST_DATABASE_URL")!, { migrate: false }, async (db) => {
+      const direct = new URL(db.url);
+      const proxy = startTcpProxy({ hostname: direct.hostname, port: Number(direct.port || 5432) });
+      const viaProxy = new URL(db.url);
+      viaProxy.hostname = "127.0.0.1";
+      viaProxy.port = String(proxy.port);
+      const live = await startLive(viaProxy.href, "futures", "aggTrade");
+      const server = Deno.serve(
+        { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+        live.app.http.handle,
+      );
+      const trades = subscribe<{ trades: { symbol: string; tradeId: string } }>(
+        `http://127.0.0.1:${server.addr.port}`,
+        `subscription { trades(symbols: ["BTCUSDT", "ETHUSDT"]) { symbol tradeId } }`,
+      );
+      const sent = (symbol: string) =>
+        trades.events.filter((e) => e.trades.symbol === symbol).map((e) =>
+          Number(e.trades.tradeId)
+        );
+      try {
+        await settle(300);
+        const events = twoSymbolEvents(900).map((event) => JSON.stringify(event));
+        await live.standin.replay(events.slice(0, 600), { messagesPerSecond: 2_000 });
+        await trades.waitFor((received) => received.length === 600);
+        await live.app.queue.flush();
+
+        proxy.cut();
+        await live.standin.replay(events.slice(600, 1_400), { messagesPerSecond: 2_000 });
+        // Sent while nothing can be written: the 400 trades of each symbol are all queued.
+        await trades.waitFor((received) => received.length === 1_400);
+        await waitFor(async () => (await live.app.health()).ok === false, "health to report it");
+        const during = await live.app.health();
+        assert.equal((during.ingest as { queueDepth: number }).queueDepth, 800);
+
+        proxy.restore();
+        await live.standin.replay(events.slice(1_400), { messagesPerSecond: 2_000 });
+        await waitFor(async () => (await live.storedCount()) >= 1_800, "all 1,800 trades");
+        await live.app.queue.flush();
+        await settle(300);
+        assert.equal(await live.storedCount(), 1_800);
+        const ids = Array.from({ length: 900 }, (_, i) => i + 1);
+        assert.deepEqual(sent("BTCUSDT"), ids, "BTCUSDT: each trade sent once, in order");
+        assert.deepEqual(sent("ETHUSDT"), ids, "ETHUSDT: each trade sent once, in order");
+      } finally {
+        await trades.close();
+        await live.close();
+        await server.shutdown();
         await proxy.close();
       }
     }),

@@ -58,6 +58,11 @@ export interface IngestQueue extends TradeSink {
   stats(): IngestStats;
   /** Resolves when everything pushed so far has been written. */
   flush(): Promise<void>;
+  /**
+   * Resolves once every trade pushed so far has been written (or found stored already). Unlike
+   * `flush`, trades pushed later do not delay it, so it resolves under a queue that is never empty.
+   */
+  written(): Promise<void>;
   /** Stops accepting trades, writes what is queued, and stops the writer. */
   close(): Promise<void>;
 }
@@ -88,6 +93,10 @@ export function createIngestQueue(
   let lingerTimer: ReturnType<typeof setTimeout> | null = null;
   let roomWaiters: (() => void)[] = [];
   let idleWaiters: (() => void)[] = [];
+  /** Trades pushed, and trades written, since the start: `written()` waits for the second to catch up. */
+  let pushedTotal = 0;
+  let settledTotal = 0;
+  let writtenWaiters: { pushed: number; resolve: () => void }[] = [];
   const rateWindow: { atMs: number; stored: number }[] = [];
   const totals = {
     stored: 0,
@@ -105,6 +114,7 @@ export function createIngestQueue(
     if (trades.length > 0) {
       chunks.push(trades);
       queued += trades.length;
+      pushedTotal += trades.length;
       schedule();
     }
     return queued < capacity;
@@ -172,6 +182,7 @@ export function createIngestQueue(
       totals.stored += stored.length;
       totals.duplicates += batch.length - stored.length;
       queued -= batch.length;
+      settledTotal += batch.length;
       noteRate(stored.length);
       if (queued < capacity) release(roomWaiters, (list) => (roomWaiters = list));
       if (stored.length > 0) {
@@ -181,6 +192,11 @@ export function createIngestQueue(
           options.onWriteError?.(error, 0);
         }
       }
+    }
+    if (writtenWaiters.length > 0 && writtenWaiters[0].pushed <= settledTotal) {
+      const due = writtenWaiters.filter((waiter) => waiter.pushed <= settledTotal);
+      writtenWaiters = writtenWaiters.filter((waiter) => waiter.pushed > settledTotal);
+      for (const waiter of due) waiter.resolve();
     }
     // Trades that arrived during the write have waited for it already: no lingering for more.
     startWrites();
@@ -222,6 +238,11 @@ export function createIngestQueue(
     return new Promise((resolve) => idleWaiters.push(resolve));
   }
 
+  function written(): Promise<void> {
+    if (settledTotal >= pushedTotal) return Promise.resolve();
+    return new Promise((resolve) => writtenWaiters.push({ pushed: pushedTotal, resolve }));
+  }
+
   async function close(): Promise<void> {
     closed = true;
     if (lingerTimer !== null) {
@@ -245,5 +266,5 @@ export function createIngestQueue(
     };
   }
 
-  return { push, ready, stats, flush, close };
+  return { push, ready, stats, flush, written, close };
 }

@@ -131,3 +131,31 @@ Deno.test("trades that arrive during a write are written as soon as it ends, wit
   await queue.close();
   assert.equal(queue.stats().stored, 4);
 });
+
+Deno.test("written() waits for the trades pushed before it, not for those pushed after", async () => {
+  const releases: (() => void)[] = [];
+  const queue = createIngestQueue(
+    (batch) => new Promise<Trade[]>((resolve) => releases.push(() => resolve(batch))),
+    { lingerMs: 0 },
+  );
+  queue.push(trades(1, 3));
+  let firstWritten = false;
+  const first = queue.written().then(() => (firstWritten = true));
+  // Pushed while the first write is in flight: the queue is never empty from here on.
+  queue.push(trades(4, 3));
+  let secondWritten = false;
+  const second = queue.written().then(() => (secondWritten = true));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(firstWritten, false, "nothing is written yet");
+  releases.shift()!();
+  await first;
+  queue.push(trades(7, 3));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(secondWritten, false, "trades 4-6 are still being written");
+  releases.shift()!();
+  await second;
+  assert.equal(queue.stats().queued, 3, "trades 7-9 did not hold it up");
+  releases.shift()!();
+  await queue.flush();
+  await queue.written();
+});
