@@ -15,6 +15,7 @@ import { createTradeStore, type TradeStore } from "./store/trade_store.ts";
 import { type CommitRepair, createCommitRepair } from "./ingest/commit_repair.ts";
 import { createIngestQueue, type IngestQueue } from "./ingest/ingest_queue.ts";
 import { createLiveEdge } from "./ingest/live_edge.ts";
+import { createLiveBatcher } from "./ingest/live_batcher.ts";
 import { type BarUpdate, createLiveBars, type LiveBars } from "./bars/live_bars.ts";
 import { ALL_INSTRUMENTS, barTopicKey, createLivePubSub, type LivePubSub } from "./api/pubsub.ts";
 import { createHttpHandler, type HttpHandler, type HttpOptions } from "./api/http.ts";
@@ -401,13 +402,18 @@ export async function createApp(options: AppOptions): Promise<App> {
       const { fresh, behind } = liveEdge.split(trades);
       for (const trade of behind) behindEdge.add(trade);
       const room = writeQueue.push(trades);
-      if (fresh.length > 0) {
-        publishTrades(pubsub, fresh);
-        liveBars.add(ownedHere(fresh));
-      }
+      liveTrades.push(fresh);
+      liveBarTrades.push(fresh);
       return room;
     },
   };
+  // Trades go out in batches of at most 2 ms. Bars are folded every 10 ms, faster than any screen
+  // redraws: folding every 5 ms sent twice the bar updates and cost the server 10 more points of a
+  // core under the load bench (21:08, 1-minute runs).
+  const liveTrades = createLiveBatcher((trades) => publishTrades(pubsub, trades), { windowMs: 2 });
+  const liveBarTrades = createLiveBatcher((trades) => liveBars.add(ownedHere(trades)), {
+    windowMs: 10,
+  });
   function ownedHere(trades: Trade[]): Trade[] {
     return allLocal ? trades : trades.filter((t) => ownership.owns(t.venue, t.symbol));
   }
@@ -590,6 +596,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     clearInterval(refresher);
     clearInterval(retentionTimer);
     if (feed) await feed.stop();
+    liveTrades.flush();
+    liveBarTrades.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flushed = await Promise.race([
       queue.close().then(() => true),

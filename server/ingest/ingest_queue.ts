@@ -96,7 +96,7 @@ export function createIngestQueue(
   /** Trades pushed, and trades written, since the start: `written()` waits for the second to catch up. */
   let pushedTotal = 0;
   let settledTotal = 0;
-  let writtenWaiters: { pushed: number; resolve: () => void }[] = [];
+  const writtenWaiters: { pushed: number; resolve: () => void }[] = [];
   const rateWindow: { atMs: number; stored: number }[] = [];
   const totals = {
     stored: 0,
@@ -193,11 +193,10 @@ export function createIngestQueue(
         }
       }
     }
-    if (writtenWaiters.length > 0 && writtenWaiters[0].pushed <= settledTotal) {
-      const due = writtenWaiters.filter((waiter) => waiter.pushed <= settledTotal);
-      writtenWaiters = writtenWaiters.filter((waiter) => waiter.pushed > settledTotal);
-      for (const waiter of due) waiter.resolve();
-    }
+    // Waiters are in push order: those due are a prefix.
+    let due = 0;
+    while (due < writtenWaiters.length && writtenWaiters[due].pushed <= settledTotal) due++;
+    if (due > 0) { for (const waiter of writtenWaiters.splice(0, due)) waiter.resolve(); }
     // Trades that arrived during the write have waited for it already: no lingering for more.
     startWrites();
     if (queued === 0 && inFlight.length === 0) release(idleWaiters, (list) => (idleWaiters = list));
