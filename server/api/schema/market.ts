@@ -161,7 +161,8 @@ builder.queryFields((t) => ({
 builder.subscriptionFields((t) => ({
   trades: t.field({
     type: TradeType,
-    description: "Every stored trade, in order per instrument. No symbols: every instrument.",
+    description:
+      "Every trade as it is received, once, in order per instrument; it is stored right after. No symbols: every instrument.",
     args: { symbols: t.arg.stringList(), venue: t.arg.string() },
     subscribe: (_root, args, context) => {
       if (!args.symbols || args.symbols.length === 0) {
