@@ -406,6 +406,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       liveBarTrades.push(fresh);
       return room;
     },
+    // Everything pushed so far is published and in the live bars, then written.
+    flush() {
+      liveTrades.flush();
+      liveBarTrades.flush();
+      return writeQueue.flush();
+    },
+    close() {
+      liveTrades.flush();
+      liveBarTrades.flush();
+      return writeQueue.close();
+    },
   };
   // Trades go out in batches of at most 2 ms. Bars are folded every 10 ms, faster than any screen
   // redraws: folding every 5 ms sent twice the bar updates and cost the server 10 more points of a
@@ -596,8 +607,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     clearInterval(refresher);
     clearInterval(retentionTimer);
     if (feed) await feed.stop();
-    liveTrades.flush();
-    liveBarTrades.flush();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const flushed = await Promise.race([
       queue.close().then(() => true),
