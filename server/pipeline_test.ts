@@ -13,7 +13,7 @@ import { aggTradeEvent, startBinanceStandin } from "./testing/binance_standin.ts
 import { type DatabaseVariant, withServerDatabase } from "./testing/databases.ts";
 import { RECORDED_FILES, recordedMessages, recordedTrades } from "./testing/recorded_trades.ts";
 import { referenceBars } from "./testing/reference_bars.ts";
-import { startTcpProxy } from "./testing/tcp_proxy.ts";
+import { startTcpProxy, type TcpProxy } from "./testing/tcp_proxy.ts";
 import { settle, subscribe } from "./testing/graphql_client.ts";
 
 /** Registers `name [variant]` for the embedded database and each configured server. */
@@ -206,101 +206,105 @@ pipelineTest(
   },
 );
 
-Deno.test({
-  name: "the database unreachable for a while: trades are held and written when it returns" +
-    (Deno.env.get("TEST_DATABASE_URL") ? "" : " [skipped: TEST_DATABASE_URL not set]"),
-  ignore: !Deno.env.get("TEST_DATABASE_URL"),
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withServerDatabase(Deno.env.get("TEST_DATABASE_URL")!, { migrate: false }, async (db) => {
-      const direct = new URL(db.url);
-      const proxy = startTcpProxy({ hostname: direct.hostname, port: Number(direct.port || 5432) });
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = "127.0.0.1";
-      viaProxy.port = String(proxy.port);
-      const live = await startLive(viaProxy.href, "futures", "aggTrade");
-      try {
-        const events = twoSymbolEvents(1_000).map((event) => JSON.stringify(event));
-        await live.standin.replay(events.slice(0, 600), { messagesPerSecond: 2_000 });
-        await waitFor(async () => (await live.storedCount()) >= 600, "the first 600 trades");
-        proxy.cut();
-        await live.standin.replay(events.slice(600, 1_400), { messagesPerSecond: 2_000 });
-        await waitFor(async () => (await live.app.health()).ok === false, "health to report it");
-        const during = await live.app.health();
-        assert.equal((during.database as { ok: boolean }).ok, false);
-        assert.ok((during.ingest as { queueDepth: number }).queueDepth > 0, "trades are held");
-        proxy.restore();
-        await live.standin.replay(events.slice(1_400), { messagesPerSecond: 2_000 });
-        await waitFor(async () => (await live.storedCount()) >= 2_000, "all 2,000 trades");
-        await live.app.queue.flush();
-        assert.equal(await live.storedCount(), 2_000);
-        assert.equal((await live.app.health()).ok, true);
-      } finally {
-        await live.close();
-        await proxy.close();
-      }
-    }),
-});
+/**
+ * Registers a PostgreSQL test of the live pipeline whose database sits behind a TCP proxy that the
+ * test can cut and restore.
+ */
+function databaseBehindProxyTest(
+  name: string,
+  body: (live: Awaited<ReturnType<typeof startLive>>, proxy: TcpProxy) => Promise<void>,
+): void {
+  const serverUrl = Deno.env.get("TEST_DATABASE_URL");
+  Deno.test({
+    name: name + (serverUrl ? "" : " [skipped: TEST_DATABASE_URL not set]"),
+    ignore: !serverUrl,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: () =>
+      withServerDatabase(serverUrl!, { migrate: false }, async (db) => {
+        const direct = new URL(db.url);
+        const proxy = startTcpProxy({
+          hostname: direct.hostname,
+          port: Number(direct.port || 5432),
+        });
+        const viaProxy = new URL(db.url);
+        viaProxy.hostname = "127.0.0.1";
+        viaProxy.port = String(proxy.port);
+        const live = await startLive(viaProxy.href, "futures", "aggTrade");
+        try {
+          await body(live, proxy);
+        } finally {
+          await live.close();
+          await proxy.close();
+        }
+      }),
+  });
+}
 
-Deno.test({
-  name: "the database unreachable: subscribers are still sent each trade as it arrives, once" +
-    (Deno.env.get("TEST_DATABASE_URL") ? "" : " [skipped: TEST_DATABASE_URL not set]"),
-  ignore: !Deno.env.get("TEST_DATABASE_URL"),
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: () =>
-    withServerDatabase(Deno.env.get("TEST_DATABASE_URL")!, { migrate: false }, async (db) => {
-      const direct = new URL(db.url);
-      const proxy = startTcpProxy({ hostname: direct.hostname, port: Number(direct.port || 5432) });
-      const viaProxy = new URL(db.url);
-      viaProxy.hostname = "127.0.0.1";
-      viaProxy.port = String(proxy.port);
-      const live = await startLive(viaProxy.href, "futures", "aggTrade");
-      const server = Deno.serve(
-        { port: 0, hostname: "127.0.0.1", onListen: () => {} },
-        live.app.http.handle,
-      );
-      const trades = subscribe<{ trades: { symbol: string; tradeId: string } }>(
-        `http://127.0.0.1:${server.addr.port}`,
-        `subscription { trades(symbols: ["BTCUSDT", "ETHUSDT"]) { symbol tradeId } }`,
-      );
-      const sent = (symbol: string) =>
-        trades.events.filter((e) => e.trades.symbol === symbol).map((e) =>
-          Number(e.trades.tradeId)
-        );
-      try {
-        await settle(300);
-        const events = twoSymbolEvents(900).map((event) => JSON.stringify(event));
-        await live.standin.replay(events.slice(0, 600), { messagesPerSecond: 2_000 });
-        await trades.waitFor((received) => received.length === 600);
-        await live.app.queue.flush();
+databaseBehindProxyTest(
+  "the database unreachable for a while: trades are held and written when it returns",
+  async (live, proxy) => {
+    const events = twoSymbolEvents(1_000).map((event) => JSON.stringify(event));
+    await live.standin.replay(events.slice(0, 600), { messagesPerSecond: 2_000 });
+    await waitFor(async () => (await live.storedCount()) >= 600, "the first 600 trades");
+    proxy.cut();
+    await live.standin.replay(events.slice(600, 1_400), { messagesPerSecond: 2_000 });
+    await waitFor(async () => (await live.app.health()).ok === false, "health to report it");
+    const during = await live.app.health();
+    assert.equal((during.database as { ok: boolean }).ok, false);
+    assert.ok((during.ingest as { queueDepth: number }).queueDepth > 0, "trades are held");
+    proxy.restore();
+    await live.standin.replay(events.slice(1_400), { messagesPerSecond: 2_000 });
+    await waitFor(async () => (await live.storedCount()) >= 2_000, "all 2,000 trades");
+    await live.app.queue.flush();
+    assert.equal(await live.storedCount(), 2_000);
+    assert.equal((await live.app.health()).ok, true);
+  },
+);
 
-        proxy.cut();
-        await live.standin.replay(events.slice(600, 1_400), { messagesPerSecond: 2_000 });
-        // Sent while nothing can be written: the 400 trades of each symbol are all queued.
-        await trades.waitFor((received) => received.length === 1_400);
-        await waitFor(async () => (await live.app.health()).ok === false, "health to report it");
-        const during = await live.app.health();
-        assert.equal((during.ingest as { queueDepth: number }).queueDepth, 800);
+databaseBehindProxyTest(
+  "the database unreachable: subscribers are still sent each trade as it arrives, once",
+  async (live, proxy) => {
+    const server = Deno.serve(
+      { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+      live.app.http.handle,
+    );
+    const trades = subscribe<{ trades: { symbol: string; tradeId: string } }>(
+      `http://127.0.0.1:${server.addr.port}`,
+      `subscription { trades(symbols: ["BTCUSDT", "ETHUSDT"]) { symbol tradeId } }`,
+    );
+    const sent = (symbol: string) =>
+      trades.events.filter((e) => e.trades.symbol === symbol).map((e) => Number(e.trades.tradeId));
+    try {
+      await settle(300);
+      const events = twoSymbolEvents(900).map((event) => JSON.stringify(event));
+      await live.standin.replay(events.slice(0, 600), { messagesPerSecond: 2_000 });
+      await trades.waitFor((received) => received.length === 600);
+      await live.app.queue.flush();
 
-        proxy.restore();
-        await live.standin.replay(events.slice(1_400), { messagesPerSecond: 2_000 });
-        await waitFor(async () => (await live.storedCount()) >= 1_800, "all 1,800 trades");
-        await live.app.queue.flush();
-        await settle(300);
-        assert.equal(await live.storedCount(), 1_800);
-        const ids = Array.from({ length: 900 }, (_, i) => i + 1);
-        assert.deepEqual(sent("BTCUSDT"), ids, "BTCUSDT: each trade sent once, in order");
-        assert.deepEqual(sent("ETHUSDT"), ids, "ETHUSDT: each trade sent once, in order");
-      } finally {
-        await trades.close();
-        await live.close();
-        await server.shutdown();
-        await proxy.close();
-      }
-    }),
-});
+      proxy.cut();
+      await live.standin.replay(events.slice(600, 1_400), { messagesPerSecond: 2_000 });
+      // Sent while nothing can be written: the 400 trades of each symbol are all queued.
+      await trades.waitFor((received) => received.length === 1_400);
+      await waitFor(async () => (await live.app.health()).ok === false, "health to report it");
+      const during = await live.app.health();
+      assert.equal((during.ingest as { queueDepth: number }).queueDepth, 800);
+
+      proxy.restore();
+      await live.standin.replay(events.slice(1_400), { messagesPerSecond: 2_000 });
+      await waitFor(async () => (await live.storedCount()) >= 1_800, "all 1,800 trades");
+      await live.app.queue.flush();
+      await settle(300);
+      assert.equal(await live.storedCount(), 1_800);
+      const ids = Array.from({ length: 900 }, (_, i) => i + 1);
+      assert.deepEqual(sent("BTCUSDT"), ids, "BTCUSDT: each trade sent once, in order");
+      assert.deepEqual(sent("ETHUSDT"), ids, "ETHUSDT: each trade sent once, in order");
+    } finally {
+      await trades.close();
+      await server.shutdown();
+    }
+  },
+);
 
 Deno.test({
   name: "SIGTERM writes every trade received before the process exits",
