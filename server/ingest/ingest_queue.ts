@@ -196,7 +196,7 @@ export function createIngestQueue(
     // Waiters are in push order: those due are a prefix.
     let due = 0;
     while (due < writtenWaiters.length && writtenWaiters[due].pushed <= settledTotal) due++;
-    if (due > 0) { for (const waiter of writtenWaiters.splice(0, due)) waiter.resolve(); }
+    for (const waiter of writtenWaiters.splice(0, due)) waiter.resolve();
     // Trades that arrived during the write have waited for it already: no lingering for more.
     startWrites();
     if (queued === 0 && inFlight.length === 0) release(idleWaiters, (list) => (idleWaiters = list));

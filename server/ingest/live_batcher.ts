@@ -13,7 +13,7 @@ export interface LiveBatcherOptions {
 
 export interface LiveBatcher {
   push(trades: readonly Trade[]): void;
-  /** Hands on what is waiting now (at shutdown). */
+  /** Hands on what is waiting now (before a flush of the ingest queue, and at shutdown). */
   flush(): void;
 }
 
